@@ -1,0 +1,101 @@
+/* \summary: synfin entry point: source -> decode -> track -> view */
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "synfin.h"
+#include "render/view.h"
+#include "source/source.h"
+#include "source/live.h"
+#include "track/track.h"
+#include "lab/lab.h"
+
+static int make_view(const sf_opts *o, sf_view *v, sf_out *out)
+{
+    const char *n = o->view;
+    if (!strcmp(n, "lines")) return sf_view_lines(v, o, out);
+    if (!strcmp(n, "conns")) return sf_view_conns(v, o, out);
+    if (!strcmp(n, "json")) return sf_view_json(v, o, out);
+    if (!strcmp(n, "explain")) return sf_view_explain(v, o, out);
+    if (!strcmp(n, "ladder")) return sf_view_ladder(v, o, out);
+    if (!strcmp(n, "verbose")) return sf_view_verbose(v, o, out);
+    fprintf(stderr, "synfin: unknown view '%s'\n", n);
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    sf_opts o;
+    int rc = sf_cli_parse(argc, argv, &o);
+    if (rc == 2) return SF_EXIT_USAGE;
+    if (rc == 1) {
+        if (!strcmp(o.view, "version")) {
+            printf("synfin %s\n%s\n", SYNFIN_VERSION, pcap_lib_version());
+            return 0;
+        }
+        if (!strcmp(o.view, "list-ifaces")) return sf_live_list_ifaces();
+        return 0;
+    }
+    if (!strcmp(o.view, "lab")) return sf_lab_main(argc - 1, argv + 1);
+
+    signal(SIGPIPE, SIG_IGN); /* EPIPE is handled as a quiet end (see below) */
+    sf_out out;
+    if (sf_out_init(&out, STDOUT_FILENO, 1 << 20)) { perror("synfin"); return 1; }
+
+    char err[512] = "";
+    sf_source *src;
+    if (o.iface) {
+        sf_live_cfg lc = { o.iface, o.filter, o.snaplen, o.buffer_kib, o.promisc,
+                           o.write_path, o.user, o.count };
+        src = sf_source_open_live(&lc, err, sizeof err);
+        out.line_flush = 1;
+    } else {
+        src = sf_source_open_files(o.files, o.nfiles, o.filter, err, sizeof err);
+    }
+    if (!src) {
+        fprintf(stderr, "synfin: %s\n", err);
+        sf_out_free(&out);
+        free((void *)o.filter);
+        return strstr(err, "filter") ? SF_EXIT_USAGE : SF_EXIT_INPUT;
+    }
+
+    sf_view v;
+    if (make_view(&o, &v, &out)) { sf_source_close(src); return SF_EXIT_USAGE; }
+    sf_engine_cfg ec = { 0, 0 };
+    sf_engine *e = sf_engine_new(&ec, &v);
+    if (!e) { fprintf(stderr, "synfin: out of memory\n"); return 1; }
+
+    sf_pkt pkt;
+    int64_t n = 0;
+    for (;;) {
+        sf_src_rc r = sf_source_next(src, &pkt);
+        if (r == SF_SRC_END) break;
+        if (r == SF_SRC_ERROR) {
+            sf_out_flush(&out); /* everything before the fault is out first */
+            fprintf(stderr, "synfin: %s\n", sf_source_error(src));
+            continue;
+        }
+        sf_engine_packet(e, &pkt);
+        if (sf_out_error(&out)) break;
+        if (o.count > 0 && ++n >= o.count && !o.iface) break;
+    }
+    sf_engine_finish(e);
+    if (v.destroy) v.destroy(v.self);
+    sf_out_flush(&out);
+    int werr = sf_out_error(&out);
+    int failures = sf_source_failures(src);
+    sf_engine_free(e);
+    sf_source_close(src);
+    sf_out_free(&out);
+    free((void *)o.filter);
+    if (werr && werr != EPIPE) {
+        fprintf(stderr, "synfin: write error on standard output: %s\n", strerror(werr));
+        return 1;
+    }
+    return failures ? SF_EXIT_INPUT : SF_EXIT_OK;
+}

@@ -1,0 +1,33 @@
+/* \summary: internal: the per-input backend interface behind sf_source */
+#ifndef SF_BACKEND_H
+#define SF_BACKEND_H
+#include <stdio.h>
+#include "source.h"
+
+/* One open input. source.c owns the sequencing across inputs (frame
+ * numbers count on), detection of the format from the first bytes, and
+ * error bookkeeping; a backend only produces frames from one stream.
+ * next() fills out->ts/caplen/wirelen/dlt and decodes the frame (or, for
+ * text, builds the record directly); it must NOT set out->frame (source.c
+ * does). On SF_SRC_ERROR it writes the problem (without file name or
+ * packet number, which source.c prefixes) into err. */
+typedef struct sf_backend {
+    void *st;
+    sf_src_rc (*next)(void *st, sf_pkt *out, char *err, size_t errlen);
+    void (*close)(void *st);
+} sf_backend;
+
+/* libpcap file backend (source/pcapfile.c). `f` is an open stream
+ * positioned at the first byte of the capture; ownership passes to the
+ * backend (pcap_fopen_offline closes it). Returns 0, or -1 with err set. */
+int sf_pcapfile_open(FILE *f, const char *filter, sf_backend *b, char *err, size_t errlen);
+
+/* tcpdump text backend (source/text.c): `f` positioned at the start,
+ * ownership passes to the backend. `name` is used in warnings
+ * ("FILE:LINE: ..."). Returns 0, or -1 with err set (e.g. nothing parsed). */
+int sf_text_open(FILE *f, const char *name, const char *filter, sf_backend *b, char *err, size_t errlen);
+
+/* 1 if the first bytes look like pcap or pcapng (by magic number). */
+int sf_is_capture_magic(const unsigned char *b, size_t n);
+
+#endif

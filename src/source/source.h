@@ -1,0 +1,30 @@
+/* \summary: packet sources: capture files (libpcap), stdin, live interfaces, tcpdump text */
+#ifndef SF_SOURCE_H
+#define SF_SOURCE_H
+#include <stdint.h>
+#include "../decode/packet.h"
+
+typedef struct sf_source sf_source;
+
+typedef enum sf_src_rc {
+    SF_SRC_PACKET = 1,   /* *out holds the next frame (decoded; any status) */
+    SF_SRC_END = 0,      /* all inputs consumed */
+    SF_SRC_ERROR = -1    /* fatal for this input: sf_source_error() says file, packet number, problem */
+} sf_src_rc;
+
+/* Open capture files in order ("-" = stdin), frame numbers counting on
+ * across them, with an optional BPF filter compiled by libpcap. Text files
+ * (tcpdump output) are detected and parsed (source/text.c). Returns NULL
+ * and prints a message naming the file on failure to open the first one. */
+sf_source *sf_source_open_files(const char *const *paths, int n, const char *filter, char *err, size_t errlen);
+
+/* Next frame. The record's pointers stay valid until the next call.
+ * After SF_SRC_ERROR on one file the caller may call again to continue
+ * with the next file (the error is remembered for the exit status). */
+sf_src_rc sf_source_next(sf_source *s, sf_pkt *out);
+const char *sf_source_error(const sf_source *s);
+/* Number of inputs that ended in error so far. */
+int sf_source_failures(const sf_source *s);
+void sf_source_close(sf_source *s);
+
+#endif
