@@ -51,3 +51,28 @@ typedef struct sf_conn_app {
 } sf_conn_app;
 
 #endif
+
+/* ---- streaming recognition, per connection (owner: app/app.c) ----
+ * The engine keeps one `sf_app_conn *` per connection, initially NULL;
+ * sf_app_segment allocates it on the first payload and keeps a bounded
+ * in-order prefix of each direction (at most SF_APP_PREFIX bytes each),
+ * so records split across segments and several records per segment are
+ * both handled. Retransmitted bytes are ignored; a gap stops recognition
+ * for that direction. Freed by sf_app_free (safe on NULL). */
+#define SF_APP_PREFIX (16 * 1024)
+typedef struct sf_app_conn sf_app_conn;
+
+/* One segment's payload: dir 0 = client->server, 1 = server->client;
+ * rel_seq = relative sequence of the first payload byte (1 = first byte
+ * after the SYN); len = payload length per IP, caplen = bytes captured.
+ * Fills *out with what starts in this segment and updates *sum. */
+void sf_app_segment(sf_app_conn **ac, int dir, uint32_t rel_seq, const uint8_t *data,
+                    uint32_t len, uint32_t caplen, uint16_t client_port, uint16_t server_port,
+                    sf_appinfo *out, sf_conn_app *sum);
+void sf_app_free(sf_app_conn *ac);
+
+/* Names (app/names.c): "client_hello", "certificate_unknown", "TLSv1.3", ... */
+const char *sf_tls_hs_name(int hs_type);
+const char *sf_tls_alert_name(int desc);
+const char *sf_tls_version_name(uint16_t v);
+const char *sf_tls_ct_name(int content_type);
