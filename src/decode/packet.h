@@ -91,6 +91,11 @@ typedef struct sf_pkt {
     uint8_t nsack;
     uint32_t sack[SF_MAX_SACK][2]; /* left, right edges (absolute) */
 
+    /* text input (source/text.c) only: host names as written (not IPs),
+     * NULL otherwise; ts_missing = the text had no timestamps (-t). */
+    const char *src_name, *dst_name;
+    uint8_t ts_missing;
+
     /* payload */
     uint32_t len;          /* TCP payload length per the IP header (tcpdump's "length") */
     const uint8_t *payload;
