@@ -13,7 +13,7 @@ LIBOBJ  := $(filter-out $(BUILD)/src/main.o,$(OBJ))
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps demo check test asan-check bench fuzz clean help
+.PHONY: all deps demo check test asan-check clang-build bench fuzz clean help
 
 all: synfin
 
@@ -49,7 +49,14 @@ check:
 	@sh mk/deps.sh test
 	@$(MAKE) -s synfin $(BUILD)/unit
 	@BUILD=$(BUILD) sh tests/run.sh normal
+	@$(MAKE) -s clang-build
 	@$(MAKE) -s asan-check
+	@$(MAKE) -s -C tests/fuzz regress
+
+# The same sources must build warning-free with clang too.
+clang-build:
+	@$(MAKE) -s BUILD=build/clang CC=clang build/clang/synfin build/clang/unit
+	@echo "clang build ok"
 
 test: synfin $(BUILD)/unit
 	@BUILD=$(BUILD) sh tests/run.sh normal
@@ -65,7 +72,7 @@ bench:
 
 fuzz:
 	@sh mk/deps.sh fuzz
-	@$(MAKE) -s -C tests/fuzz run
+	@$(MAKE) -s -C tests/fuzz run FUZZ_SECONDS=$(or $(FUZZ_SECONDS),60)
 
 clean:
 	rm -rf build synfin
