@@ -27,6 +27,13 @@ int sf_pcapfile_open(FILE *f, const char *filter, sf_backend *b, char *err, size
  * ("FILE:LINE: ..."). Returns 0, or -1 with err set (e.g. nothing parsed). */
 int sf_text_open(FILE *f, const char *name, const char *filter, sf_backend *b, char *err, size_t errlen);
 
+/* Wrap one already-open backend as a source (live capture, source/live.c):
+ * source.c numbers its frames from 1 and prefixes errors with `name`
+ * (borrowed, must outlive the source); the source owns b->st from then on
+ * and calls b->close on sf_source_close (also when this returns NULL).
+ * Returns NULL with err set on failure. (Implemented in source.c.) */
+sf_source *sf_source_from_backend(const sf_backend *b, const char *name, char *err, size_t errlen);
+
 /* 1 if the first bytes look like pcap or pcapng (by magic number). */
 int sf_is_capture_magic(const unsigned char *b, size_t n);
 
