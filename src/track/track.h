@@ -28,7 +28,9 @@ enum {
 
 typedef enum sf_open_kind {
     SF_OPEN_HANDSHAKE = 0, SF_OPEN_SIMULTANEOUS, SF_OPEN_REFUSED, SF_OPEN_UNANSWERED,
-    SF_OPEN_SYN_ACK_ONLY, SF_OPEN_MIDSTREAM, SF_OPEN__COUNT
+    SF_OPEN_SYN_ACK_ONLY, SF_OPEN_MIDSTREAM,
+    SF_OPEN_INCOMPLETE,     /* SYN answered (SYN-ACK or other), handshake ACK never seen */
+    SF_OPEN__COUNT
 } sf_open_kind;
 
 typedef enum sf_close_kind {
@@ -37,10 +39,13 @@ typedef enum sf_close_kind {
     SF_CLOSE_HALF_CLOSE, SF_CLOSE_RST_CLIENT, SF_CLOSE_RST_SERVER, SF_CLOSE_RST_AFTER_FIN,
     SF_CLOSE_REFUSED,       /* RST answered the SYN */
     SF_CLOSE_UNANSWERED,    /* SYN(s) never answered */
+    SF_CLOSE_HALF_CLOSED_AT_END, /* one side sent FIN, the other had not closed at end of input */
     SF_CLOSE__COUNT
 } sf_close_kind;
 
-typedef enum sf_side { SF_SIDE_NONE = 0, SF_SIDE_CLIENT, SF_SIDE_SERVER } sf_side;
+typedef enum sf_side { SF_SIDE_NONE = 0, SF_SIDE_CLIENT, SF_SIDE_SERVER,
+    SF_SIDE_BOTH           /* simultaneous close: both sent FIN first / both in TIME_WAIT */
+} sf_side;
 
 /* ack_check: does this ACK acknowledge exactly what the peer has sent so far? */
 typedef enum sf_ack_check {
