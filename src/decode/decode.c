@@ -1,4 +1,33 @@
-/* \summary: STUB (owner: decode helper) */
-#include "decode.h"
-sf_dec_status sf_decode(sf_pkt *p, int dlt, const uint8_t *data) { (void)dlt; (void)data; p->status = SF_DEC_UNSUPPORTED; return p->status; }
-int sf_decode_dlt_supported(int dlt) { (void)dlt; return 0; }
+/* \summary: decoder entry point: link -> IPv4/IPv6 -> TCP, into one sf_pkt */
+#include "decode_int.h"
+
+sf_dec_status sf_decode(sf_pkt *p, int dlt, const uint8_t *data)
+{
+    /* keep what the caller set; clear everything else */
+    uint64_t frame = p->frame;
+    sf_time ts = p->ts;
+    uint32_t caplen = p->caplen, wirelen = p->wirelen;
+    memset(p, 0, sizeof *p);
+    p->frame = frame;
+    p->ts = ts;
+    p->caplen = caplen;
+    p->wirelen = wirelen;
+    p->dlt = dlt;
+    p->wscale = -1;
+    p->l2 = data;
+    if (!data) caplen = 0;
+
+    sf_cur c = sf_cur_make(data, caplen);
+    uint16_t et = 0;
+    sf_dec_status st = sf_dec_link(p, dlt, &c, &et);
+    if (st == SF_DEC_TCP) {
+        size_t used = (size_t)(c.p - data);
+        uint32_t wire = wirelen > used ? (uint32_t)(wirelen - used) : 0;
+        /* some files record a wire length shorter than what was captured */
+        if (wire < sf_cur_left(&c)) wire = (uint32_t)sf_cur_left(&c);
+        st = et == SF_ETH_IPV4 ? sf_dec_ipv4(p, &c, wire) : sf_dec_ipv6(p, &c, wire);
+    }
+    if (st == SF_DEC_TCP) p->why = NULL;
+    p->status = st;
+    return st;
+}

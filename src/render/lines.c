@@ -1,4 +1,129 @@
-/* \summary: STUB view lines */
+/* \summary: the lines view (default): tcpdump -nn lines, each followed by what the packet means */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include "view.h"
-static void p_lines(void *s, const sf_pkt *p, const sf_pinfo *pi, const sf_conn *c) { (void)s; (void)p; (void)pi; (void)c; }
-int sf_view_lines(sf_view *v, const sf_opts *o, sf_out *out) { (void)o; (void)out; v->self = NULL; v->packet = p_lines; v->conn_end = NULL; v->finish = NULL; v->destroy = NULL; return 0; }
+#include "tcpdump.h"
+
+typedef struct lines_view {
+    sf_out *out;
+    sf_tdseq *seq;
+    sf_tdfmt fmt;
+    int plain;
+} lines_view;
+
+/* After `length N`, a short label of what the app parsers recognised, in
+ * tcpdump's manner (": HTTP: GET /x HTTP/1.1"). */
+static void app_label(sf_out *o, const sf_appinfo *a)
+{
+    if (a->proto == SF_APP_HTTP) {
+        if (a->http_method[0])
+            sf_out_printf(o, ": HTTP: %s %s %s", a->http_method, a->http_uri,
+                          a->http_version[0] ? a->http_version : "");
+        else if (a->http_status)
+            sf_out_printf(o, ": HTTP: %s %d %s", a->http_version[0] ? a->http_version : "HTTP/1.1",
+                          a->http_status, a->http_reason);
+        else
+            sf_out_str(o, ": HTTP");
+        return;
+    }
+    if (a->proto != SF_APP_TLS || a->nrec == 0) return;
+    sf_out_str(o, ": TLS");
+    for (unsigned i = 0; i < a->nrec && i < SF_APP_MAX_RECS; i++) {
+        const sf_tls_rec *r = &a->rec[i];
+        const char *nm;
+        if (r->content_type == 22 && r->encrypted) nm = "EncryptedHandshake";
+        else if (r->content_type == 22 && r->hs_type >= 0) nm = sf_tls_hs_name(r->hs_type);
+        else nm = sf_tls_ct_name(r->content_type);
+        sf_out_printf(o, "%s%s", i ? ", " : " ", nm ? nm : "?");
+        if (r->content_type == 22 && r->hs_type == 1 && a->sni[0]) sf_out_printf(o, " SNI=%s", a->sni);
+        if (r->content_type == 21 && !r->encrypted) {
+            const char *ad = sf_tls_alert_name(r->alert_desc);
+            if (ad) sf_out_printf(o, " %s", ad);
+        }
+    }
+}
+
+#pragma weak sf_state_name
+#pragma weak sf_role_str
+#pragma weak sf_ack_check_name
+#pragma weak sf_an_name
+#pragma weak sf_tls_hs_name
+#pragma weak sf_tls_ct_name
+#pragma weak sf_tls_alert_name
+
+/* "  conn 0 · handshake 2/3 · client SYN_SENT · server SYN_RECEIVED" plus
+ * the seq/ack check and analysis flags when there is something to say. */
+static void annotate(sf_out *o, const sf_pinfo *pi)
+{
+    sf_out_printf(o, "  conn %llu", (unsigned long long)pi->conn);
+    char rb[96];
+    if (pi->hs_step) {
+        sf_out_printf(o, " \xc2\xb7 handshake %u/3", pi->hs_step);
+    } else if (pi->close_step) {
+        sf_out_printf(o, " \xc2\xb7 close %u", pi->close_step);
+        if (sf_role_str) sf_out_printf(o, " (%s)", sf_role_str(pi->role, rb, sizeof rb));
+    } else if (sf_role_str) {
+        sf_out_printf(o, " \xc2\xb7 %s", sf_role_str(pi->role, rb, sizeof rb));
+    }
+    sf_out_printf(o, " \xc2\xb7 %s", pi->dir ? "s2c" : "c2s");
+    if (sf_state_name)
+        sf_out_printf(o, " \xc2\xb7 client %s \xc2\xb7 server %s", sf_state_name(pi->client_state),
+                      sf_state_name(pi->server_state));
+    if (pi->ack_check != SF_ACK_NA && pi->ack_check != SF_ACK_OK && sf_ack_check_name)
+        sf_out_printf(o, " \xc2\xb7 ack %s", sf_ack_check_name(pi->ack_check));
+    if (pi->analysis && sf_an_name) {
+        sf_out_str(o, " \xc2\xb7 ");
+        int first = 1;
+        for (unsigned b = 0; b < SF_AN__COUNT; b++) {
+            if (!(pi->analysis & (1u << b))) continue;
+            const char *nm = sf_an_name(b);
+            sf_out_printf(o, "%s%s", first ? "" : ",", nm ? nm : "?");
+            if ((1u << b) == SF_AN_DUPLICATE_ACK && pi->dup_ack_num)
+                sf_out_printf(o, " #%u of frame %llu", pi->dup_ack_num,
+                              (unsigned long long)pi->dup_ack_frame);
+            first = 0;
+        }
+    }
+    sf_out_eol(o);
+}
+
+static void lv_packet(void *self, const sf_pkt *p, const sf_pinfo *pi, const sf_conn *c)
+{
+    (void)c;
+    lines_view *v = self;
+    if (!sf_tcpdump_line(v->out, p, v->seq, &v->fmt)) return;
+    if (pi && pi->app.proto && sf_tls_hs_name && sf_tls_ct_name && sf_tls_alert_name)
+        app_label(v->out, &pi->app);
+    else if (pi && pi->app.proto == SF_APP_HTTP)
+        app_label(v->out, &pi->app);
+    sf_out_eol(v->out);
+    if (!v->plain && pi) annotate(v->out, pi);
+}
+
+static void lv_destroy(void *self)
+{
+    lines_view *v = self;
+    sf_tdseq_free(v->seq);
+    free(v);
+}
+
+int sf_view_lines(sf_view *v, const sf_opts *o, sf_out *out)
+{
+    lines_view *lv = calloc(1, sizeof *lv);
+    if (!lv || !(lv->seq = sf_tdseq_new())) {
+        free(lv);
+        fprintf(stderr, "synfin: out of memory\n");
+        return -1;
+    }
+    lv->out = out;
+    lv->fmt.abs_seq = o->abs_seq;
+    lv->fmt.ts_mode = o->ts_mode;
+    lv->plain = o->plain;
+    v->self = lv;
+    v->packet = lv_packet;
+    v->conn_end = NULL;
+    v->finish = NULL;
+    v->destroy = lv_destroy;
+    return 0;
+}

@@ -15,12 +15,27 @@ typedef struct sf_backend {
     void *st;
     sf_src_rc (*next)(void *st, sf_pkt *out, char *err, size_t errlen);
     void (*close)(void *st);
+    /* Optional (NULL = one per delivered record): frames consumed from this
+     * input so far, counting those a BPF filter skipped, so that frame
+     * numbers stay the input's own numbering. source.c zeroes the struct
+     * before calling an open function. */
+    uint64_t (*consumed)(void *st);
 } sf_backend;
 
 /* libpcap file backend (source/pcapfile.c). `f` is an open stream
  * positioned at the first byte of the capture; ownership passes to the
  * backend (pcap_fopen_offline closes it). Returns 0, or -1 with err set. */
 int sf_pcapfile_open(FILE *f, const char *filter, sf_backend *b, char *err, size_t errlen);
+
+/* Same, with the capture's native timestamp precision (6 or 9, from
+ * sf_capture_prec; 0 = unknown, taken as 6): records keep nanoseconds
+ * when the file has them (ts.prec = 9). */
+int sf_pcapfile_open_prec(FILE *f, const char *filter, int prec, sf_backend *b, char *err,
+                          size_t errlen);
+
+/* Native timestamp precision (6 or 9) of a pcap/pcapng capture from its
+ * first bytes (pcap magic; pcapng first IDB's if_tsresol); 6 if unknown. */
+int sf_capture_prec(const unsigned char *b, size_t n);
 
 /* tcpdump text backend (source/text.c): `f` positioned at the start,
  * ownership passes to the backend. `name` is used in warnings

@@ -1,0 +1,30 @@
+/* \summary: internal: per-layer decoders behind sf_decode (decode/ only) */
+#ifndef SF_DECODE_INT_H
+#define SF_DECODE_INT_H
+#include "decode.h"
+#include "../util/cursor.h"
+
+/* Link layer (link.c): consume the link header of type `dlt` from *c and
+ * leave the cursor at the network header. Sets p->ethertype, p->nvlan,
+ * p->vlan[]. Returns SF_DEC_TCP to go on with *ethertype (0x0800/0x86dd),
+ * or the final status (NOT_IP, TRUNCATED, UNSUPPORTED, ...) with p->why. */
+sf_dec_status sf_dec_link(sf_pkt *p, int dlt, sf_cur *c, uint16_t *ethertype);
+
+/* IPv4 (ipv4.c) / IPv6 (ipv6.c): decode the IP header at the cursor,
+ * `wire` = bytes on the wire from here on (for TSO and short frames).
+ * On a TCP payload they call sf_dec_tcp. Return the final status. */
+sf_dec_status sf_dec_ipv4(sf_pkt *p, sf_cur *c, uint32_t wire);
+sf_dec_status sf_dec_ipv6(sf_pkt *p, sf_cur *c, uint32_t wire);
+
+/* TCP (tcp.c): decode the header at the cursor; `seg_len` = TCP header +
+ * payload length per the IP header. The cursor covers the captured part. */
+sf_dec_status sf_dec_tcp(sf_pkt *p, sf_cur *c, uint32_t seg_len);
+
+/* Parse the option bytes p->opt[0..p->opt_len) into p->mss, wscale,
+ * sack_perm, ts, sack (tcp.c). Exposed for the text backend's synthesized
+ * options through sf_tcp_parse_options in decode.h. */
+void sf_dec_tcp_options(sf_pkt *p);
+
+#define SF_ETH_IPV4 0x0800
+#define SF_ETH_IPV6 0x86dd
+#endif

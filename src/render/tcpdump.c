@@ -1,0 +1,285 @@
+/* \summary: tcpdump 4.99 -nn TCP line: timestamp, IP/IP6 prefix, flags, relative seq, options, length */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "tcpdump.h"
+#include "tcpdump_int.h"
+#include "../util/cursor.h"
+
+/* ---- tcpdump's relative sequence table ---- */
+
+typedef struct td_key {
+    uint8_t src[16], dst[16];
+    uint32_t port;        /* sport << 16 | dport in the collated order */
+    uint8_t v6;
+} td_key;
+
+typedef struct td_ent {
+    td_key k;
+    uint32_t seq, ack;
+    uint8_t used;
+} td_ent;
+
+struct sf_tdseq {
+    td_ent *tab;
+    size_t cap, n;
+};
+
+sf_tdseq *sf_tdseq_new(void)
+{
+    sf_tdseq *t = calloc(1, sizeof *t);
+    if (!t) return NULL;
+    t->cap = 1024;
+    t->tab = calloc(t->cap, sizeof *t->tab);
+    if (!t->tab) { free(t); return NULL; }
+    return t;
+}
+
+void sf_tdseq_free(sf_tdseq *t)
+{
+    if (!t) return;
+    free(t->tab);
+    free(t);
+}
+
+static uint64_t key_hash(const td_key *k)
+{
+    uint64_t h = 1469598103934665603ull;
+    const uint8_t *b = (const uint8_t *)k;
+    for (size_t i = 0; i < sizeof *k; i++) { h ^= b[i]; h *= 1099511628211ull; }
+    return h ^ (h >> 29);
+}
+
+static td_ent *td_slot(td_ent *tab, size_t cap, const td_key *k)
+{
+    size_t i = (size_t)key_hash(k) & (cap - 1);
+    while (tab[i].used && memcmp(&tab[i].k, k, sizeof *k) != 0) i = (i + 1) & (cap - 1);
+    return &tab[i];
+}
+
+/* Find the entry for k, creating it (zeroed, used = 2 meaning "new") if absent. */
+static td_ent *td_get(sf_tdseq *t, const td_key *k)
+{
+    if ((t->n + 1) * 4 > t->cap * 3) {
+        size_t nc = t->cap * 2;
+        td_ent *nt = calloc(nc, sizeof *nt);
+        if (nt) {
+            for (size_t i = 0; i < t->cap; i++)
+                if (t->tab[i].used) *td_slot(nt, nc, &t->tab[i].k) = t->tab[i];
+            free(t->tab);
+            t->tab = nt;
+            t->cap = nc;
+        } else if (t->n + 1 >= t->cap) {
+            return NULL;
+        }
+    }
+    td_ent *e = td_slot(t->tab, t->cap, k);
+    if (!e->used) {
+        memset(e, 0, sizeof *e);
+        e->k = *k;
+        e->used = 2;
+        t->n++;
+    }
+    return e;
+}
+
+/* A stand-in address for a host known only by name (text input). */
+static void name_key(uint8_t out[16], const char *name)
+{
+    uint64_t a = 1469598103934665603ull, b = 0x9e3779b97f4a7c15ull;
+    for (const unsigned char *s = (const unsigned char *)name; *s; s++) {
+        a ^= *s; a *= 1099511628211ull;
+        b ^= *s; b *= 0x100000001b3ull; b ^= b >> 31;
+    }
+    memcpy(out, &a, 8);
+    memcpy(out + 8, &b, 8);
+}
+
+/* ---- small formatting helpers ---- */
+
+const char *sf_tcpdump_flags(uint16_t flags, char *buf)
+{
+    static const struct { uint16_t bit; char c; } tok[] = {
+        { 0x01, 'F' }, { 0x02, 'S' }, { 0x04, 'R' }, { 0x08, 'P' },
+        { 0x10, '.' }, { 0x20, 'U' }, { 0x40, 'E' }, { 0x80, 'W' },
+    };
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof tok / sizeof tok[0]; i++)
+        if (flags & tok[i].bit) buf[n++] = tok[i].c;
+    if (!n) { memcpy(buf, "none", 5); return buf; }
+    buf[n] = '\0';
+    return buf;
+}
+
+void sf_tcpdump_addr(char *buf, size_t n, int ipver, const uint8_t *a)
+{
+    if (ipver == 6) {
+        if (!inet_ntop(AF_INET6, a, buf, (socklen_t)n)) snprintf(buf, n, "?");
+    } else {
+        snprintf(buf, n, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+    }
+}
+
+/* localtime() is slow; cache the broken-down minute (zone offsets change
+ * on whole minutes). */
+static void ts_local(sf_out *o, int64_t sec, unsigned frac, int digits)
+{
+    static int64_t cmin = INT64_MIN;
+    static int ch, cm;
+    static int valid;
+    int64_t m = sec >= 0 ? sec / 60 : -((-sec + 59) / 60);
+    if (m != cmin) {
+        time_t t = (time_t)(m * 60);
+        struct tm tm;
+        valid = localtime_r(&t, &tm) != NULL;
+        if (valid) { ch = tm.tm_hour; cm = tm.tm_min; }
+        cmin = m;
+    }
+    if (!valid) { sf_out_str(o, "[localtime() failed]"); return; }
+    int s = (int)(sec - m * 60);
+    if (digits == 9) sf_out_printf(o, "%02d:%02d:%02d.%09u", ch, cm, s, frac);
+    else sf_out_printf(o, "%02d:%02d:%02d.%06u", ch, cm, s, frac);
+}
+
+void sf_tcpdump_ts(sf_out *o, const sf_pkt *p, int ts_mode)
+{
+    if (p->ts_missing) return;
+    /* tcpdump reads with microsecond precision: libpcap divides the
+     * (signed 32-bit) nanoseconds of a ns capture by 1000. Text input that
+     * carried nanoseconds keeps them (it has no capture behind it). */
+    unsigned frac;
+    int digits = 6;
+    if (p->ts.prec == 9 && !p->l2) {
+        frac = p->ts.nsec;
+        digits = 9;
+    } else if (p->ts.prec == 9) {
+        frac = (unsigned)(int)((int32_t)p->ts.nsec / 1000);
+    } else {
+        frac = p->ts.nsec / 1000;
+    }
+    if (ts_mode == 1) {
+        if (digits == 9) sf_out_printf(o, "%lld.%09u", (long long)p->ts.sec, frac);
+        else sf_out_printf(o, "%lld.%06u", (long long)p->ts.sec, frac);
+    } else {
+        ts_local(o, p->ts.sec, frac, digits);
+    }
+}
+
+/* ---- the line ---- */
+
+static void put_host(sf_out *o, const sf_pkt *p, int dst)
+{
+    const char *nm = dst ? p->dst_name : p->src_name;
+    if (nm) { sf_out_str(o, nm); return; }
+    char b[64];
+    sf_tcpdump_addr(b, sizeof b, p->ipver, dst ? p->dst : p->src);
+    sf_out_str(o, b);
+}
+
+int sf_tcpdump_line(sf_out *o, const sf_pkt *p, sf_tdseq *seqt, const sf_tdfmt *f)
+{
+    /* what reaches here: a decoded TCP header, or a frame cut/malformed
+     * inside the TCP header (tcpdump still prints its prefix) */
+    int tcp_level = p->status == SF_DEC_TCP ||
+                    ((p->status == SF_DEC_TRUNCATED || p->status == SF_DEC_MALFORMED) &&
+                     (p->l4 || p->bad_hlen || p->trunc_hdr));
+    if (!tcp_level || (p->ipver != 4 && p->ipver != 6)) return 0;
+
+    sf_tcpdump_ts(o, p, f->ts_mode);
+    if (!p->ts_missing) sf_out_chr(o, ' ');
+    int ext_prefix = 0;
+    if (p->ipver == 4) {
+        sf_out_str(o, "IP ");
+        sf_td_ipv4_prefix(o, p);
+    } else {
+        sf_out_str(o, "IP6 ");
+        ext_prefix = sf_td_ipv6_prefix(o, p);
+    }
+
+    if (p->status == SF_DEC_TRUNCATED && !p->trunc_hdr) {
+        /* ports not captured */
+        put_host(o, p, 0);
+        sf_out_str(o, " > ");
+        put_host(o, p, 1);
+        sf_out_str(o, ": [|tcp]");
+        return 1;
+    }
+    if (ext_prefix) {
+        sf_out_printf(o, "%u > %u: ", p->sport, p->dport);
+    } else {
+        put_host(o, p, 0);
+        sf_out_printf(o, ".%u > ", p->sport);
+        put_host(o, p, 1);
+        sf_out_printf(o, ".%u: ", p->dport);
+    }
+    if (p->trunc_hdr && (p->status == SF_DEC_TRUNCATED || p->l4_caplen < 20)) {
+        sf_out_str(o, " [|tcp]");
+        return 1;
+    }
+    uint32_t length = p->seg_len;
+    uint32_t hlen = p->hlen;
+    if (hlen < 20) {
+        sf_out_printf(o, " tcp %u [bad hdr length %u - too short, < 20]", length - hlen, hlen);
+        return 1;
+    }
+    char fb[16];
+    sf_out_printf(o, "Flags [%s]", sf_tcpdump_flags(p->flags, fb));
+
+    uint32_t seq = p->seq, ack = p->ack, thseq = 0, thack = 0;
+    int rev = 0;
+    if (!f->abs_seq && (p->flags & SF_TH_ACK) && seqt) {
+        td_key k;
+        memset(&k, 0, sizeof k);
+        uint8_t s[16] = { 0 }, d[16] = { 0 };
+        size_t al = p->ipver == 6 ? 16 : 4;
+        if (p->src_name) name_key(s, p->src_name); else memcpy(s, p->src, al);
+        if (p->dst_name) name_key(d, p->dst_name); else memcpy(d, p->dst, al);
+        if (p->sport > p->dport) rev = 1;
+        else if (p->sport == p->dport && memcmp(s, d, p->src_name || p->dst_name ? 16 : al) > 0)
+            rev = 1;
+        k.v6 = p->ipver == 6;
+        if (rev) {
+            memcpy(k.src, d, 16);
+            memcpy(k.dst, s, 16);
+            k.port = (uint32_t)p->dport << 16 | p->sport;
+        } else {
+            memcpy(k.src, s, 16);
+            memcpy(k.dst, d, 16);
+            k.port = (uint32_t)p->sport << 16 | p->dport;
+        }
+        td_ent *e = td_get(seqt, &k);
+        if (e) {
+            if (e->used == 2 || (p->flags & SF_TH_SYN)) {
+                e->used = 1;
+                if (rev) { e->ack = seq; e->seq = ack - 1; }
+                else { e->seq = seq; e->ack = ack - 1; }
+            } else if (rev) {
+                seq -= e->ack; ack -= e->seq;
+            } else {
+                seq -= e->seq; ack -= e->ack;
+            }
+            thseq = e->seq;
+            thack = e->ack;
+        }
+    }
+    if (hlen > length) {
+        sf_out_printf(o, " [bad hdr length %u - too long, > %u]", hlen, length);
+        return 1;
+    }
+    length -= hlen;
+    if (length > 0 || (p->flags & (SF_TH_SYN | SF_TH_FIN | SF_TH_RST))) {
+        sf_out_printf(o, ", seq %u", seq);
+        if (length > 0) sf_out_printf(o, ":%u", seq + length);
+    }
+    if (p->flags & SF_TH_ACK) sf_out_printf(o, ", ack %u", ack);
+    sf_out_printf(o, ", win %u", p->win);
+    if (p->flags & SF_TH_URG) sf_out_printf(o, ", urg %u", p->urp);
+    if (hlen > 20) {
+        sf_td_ctx cx = { p, rev, thseq, thack };
+        if (!sf_td_options(o, &cx)) return 1; /* tcpdump stopped inside the options */
+    }
+    sf_out_printf(o, ", length %u", length);
+    return 1;
+}

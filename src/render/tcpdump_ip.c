@@ -1,0 +1,102 @@
+/* \summary: tcpdump line prefixes from the IP layer: truncated-ip, IPv6 extension headers */
+#include <stdio.h>
+#include "tcpdump_int.h"
+#include "../util/cursor.h"
+
+void sf_td_ipv4_prefix(sf_out *o, const sf_pkt *p)
+{
+    if (!p->l2 || !p->l3 || p->l3 < p->l2) return;
+    uint32_t off = (uint32_t)(p->l3 - p->l2);
+    if (p->wirelen < off) return;
+    uint32_t wire = p->wirelen - off;
+    /* the IP length field (the decoder replaced a zero TSO length) */
+    sf_cur c = sf_cur_make(p->l3, p->l3_caplen);
+    sf_cur_skip(&c, 2);
+    uint16_t tot = sf_get_be16(&c);
+    if (!sf_cur_ok(&c) || tot == 0) return;
+    if (wire < tot) sf_out_printf(o, "truncated-ip - %u bytes missing! ", tot - wire);
+}
+
+enum { NH_HBH = 0, NH_TCP = 6, NH_ROUTING = 43, NH_FRAG = 44, NH_AH = 51, NH_DSTOPTS = 60 };
+
+static void put6(sf_out *o, const uint8_t *a)
+{
+    char b[64];
+    sf_tcpdump_addr(b, sizeof b, 6, a);
+    sf_out_str(o, b);
+}
+
+int sf_td_ipv6_prefix(sf_out *o, const sf_pkt *p)
+{
+    if (!p->l3 || p->l3_caplen < 40) return 0;
+    sf_cur c = sf_cur_make(p->l3, p->l3_caplen);
+    sf_cur_skip(&c, 4);
+    uint16_t plen = sf_get_be16(&c);
+    uint8_t nh = sf_get_u8(&c);
+    sf_cur_skip(&c, 33);
+    if (nh == NH_TCP) return 0;
+    if (p->src_name || p->dst_name) return 0;
+    put6(o, p->src);
+    sf_out_str(o, " > ");
+    put6(o, p->dst);
+    sf_out_str(o, ": ");
+    for (int n = 0; n < 16 && nh != NH_TCP; n++) {
+        const uint8_t *start = c.p;
+        uint8_t next = sf_get_u8(&c);
+        uint8_t hl = sf_get_u8(&c);
+        if (!sf_cur_ok(&c)) break;
+        switch (nh) {
+        case NH_HBH:
+            sf_out_str(o, "HBH ");
+            sf_cur_skip(&c, (size_t)hl * 8 + 6);
+            break;
+        case NH_DSTOPTS:
+            sf_out_str(o, "DSTOPT ");
+            sf_cur_skip(&c, (size_t)hl * 8 + 6);
+            break;
+        case NH_ROUTING: {
+            uint8_t type = sf_get_u8(&c), left = sf_get_u8(&c);
+            sf_out_printf(o, "srcrt (len=%u, type=%u, segleft=%u", hl, type, left);
+            if (type == 0 || type == 2) {
+                sf_cur_skip(&c, 4);
+                unsigned na = hl / 2;
+                for (unsigned i = 0; i < na && sf_cur_has(&c, 16); i++) {
+                    sf_out_printf(o, ", [%u]", i);
+                    put6(o, c.p);
+                    sf_cur_skip(&c, 16);
+                }
+                sf_out_str(o, ") ");
+            } else {
+                sf_out_str(o, ") ");
+                sf_cur_skip(&c, (size_t)hl * 8 + 4);
+            }
+            c.p = start; c.err = 0;
+            sf_cur_skip(&c, (size_t)hl * 8 + 8);
+            break;
+        }
+        case NH_FRAG: {
+            sf_cur_skip(&c, 0);
+            c.p = start + 2; c.err = 0;
+            uint16_t offlg = sf_get_be16(&c);
+            sf_cur_skip(&c, 4);
+            unsigned before = (unsigned)(start - p->l3);
+            sf_out_printf(o, "frag (%u|%u) ", offlg & 0xfff8,
+                          (unsigned)(plen + 40u - before - 8u) & 0xffffffffu);
+            break;
+        }
+        case NH_AH: {
+            c.p = start + 4; c.err = 0;
+            uint32_t spi = sf_get_be32(&c), sq = sf_get_be32(&c);
+            sf_out_printf(o, "AH(spi=0x%08x,seq=0x%x): ", spi, sq);
+            c.p = start; c.err = 0;
+            sf_cur_skip(&c, ((size_t)hl + 2) * 4);
+            break;
+        }
+        default:
+            return 1;
+        }
+        if (!sf_cur_ok(&c)) break;
+        nh = next;
+    }
+    return 1;
+}
