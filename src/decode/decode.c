@@ -6,8 +6,9 @@ sf_dec_status sf_decode(sf_pkt *p, int dlt, const uint8_t *data)
     /* keep what the caller set; clear everything else */
     uint64_t frame = p->frame;
     sf_time ts = p->ts;
-    uint32_t caplen = p->caplen, wirelen = p->wirelen;
+    uint32_t caplen = p->caplen, wirelen = p->wirelen, td_usec = p->ts_td_usec;
     memset(p, 0, sizeof *p);
+    p->ts_td_usec = td_usec;
     p->frame = frame;
     p->ts = ts;
     p->caplen = caplen;

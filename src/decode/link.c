@@ -1,4 +1,4 @@
-/* \summary: link-layer decoders: Ethernet (+VLAN/QinQ, LLC/SNAP), Linux SLL/SLL2, RAW, NULL/LOOP, NFLOG */
+/* \summary: link-layer decoders: Ethernet (+VLAN/QinQ, LLC/SNAP), Linux SLL/SLL2, RAW, NULL/LOOP, NFLOG, PPP, C-HDLC, ARCnet */
 #include <pcap/pcap.h>
 #include "decode_int.h"
 
@@ -7,6 +7,15 @@
 #endif
 #ifndef DLT_NFLOG
 #define DLT_NFLOG 239
+#endif
+#ifndef DLT_ARCNET_LINUX
+#define DLT_ARCNET_LINUX 129
+#endif
+#ifndef DLT_PPP_SERIAL
+#define DLT_PPP_SERIAL 50
+#endif
+#ifndef DLT_C_HDLC
+#define DLT_C_HDLC 104
 #endif
 #ifndef DLT_IPV4
 #define DLT_IPV4 228
@@ -153,11 +162,54 @@ static sf_dec_status link_nflog(sf_pkt *p, sf_cur *c, uint16_t *out)
     }
 }
 
+/* PPP (RFC 1661/1662): optional address/control 0xff 0x03, then a 1- or
+ * 2-byte protocol (0x21 IPv4, 0x57 IPv6). */
+static sf_dec_status link_ppp(sf_pkt *p, sf_cur *c, uint16_t *out)
+{
+    if (sf_cur_has(c, 2) && c->p[0] == 0xff && c->p[1] == 0x03) sf_cur_skip(c, 2);
+    if (!sf_cur_has(c, 1)) return cut_short(p, "PPP header cut short");
+    uint16_t proto = (c->p[0] & 1) ? sf_get_u8(c) : sf_get_be16(c);
+    if (!sf_cur_ok(c)) return cut_short(p, "PPP header cut short");
+    if (proto == 0x21) return ethertype_final(p, SF_ETH_IPV4, out);
+    if (proto == 0x57) return ethertype_final(p, SF_ETH_IPV6, out);
+    p->why = "PPP protocol not IP";
+    return SF_DEC_NOT_IP;
+}
+
+/* Cisco HDLC: address(1) control(1) ethertype(2). */
+static sf_dec_status link_chdlc(sf_pkt *p, sf_cur *c, uint16_t *out)
+{
+    sf_cur_skip(c, 2);
+    uint16_t et = sf_get_be16(c);
+    if (!sf_cur_ok(c)) return cut_short(p, "Cisco HDLC header cut short");
+    return ethertype_final(p, et, out);
+}
+
+/* Linux ARCnet: src(1) dst(1) offset(2) type(1), then for the RFC 1201
+ * types flag(1) seqid(2) (4 more bytes on exception packets, flag 0xff). */
+static sf_dec_status link_arcnet(sf_pkt *p, sf_cur *c, uint16_t *out)
+{
+    sf_cur_skip(c, 4);
+    uint8_t type = sf_get_u8(c);
+    if (!sf_cur_ok(c)) return cut_short(p, "ARCnet header cut short");
+    if (type != 0xf0 && type != 0xf1 && type != 0x80) { /* not IP_OLD, ARP_OLD, DIAGNOSE */
+        uint8_t flag = sf_get_u8(c);
+        sf_cur_skip(c, 2);
+        if (flag == 0xff) sf_cur_skip(c, 4);
+        if (!sf_cur_ok(c)) return cut_short(p, "ARCnet header cut short");
+    }
+    if (type == 0xd4 || type == 0xf0) return ethertype_final(p, SF_ETH_IPV4, out);
+    if (type == 0xc4) return ethertype_final(p, SF_ETH_IPV6, out);
+    p->why = "ARCnet type not IP";
+    return SF_DEC_NOT_IP;
+}
+
 int sf_decode_dlt_supported(int dlt)
 {
     switch (dlt) {
     case DLT_EN10MB: case DLT_LINUX_SLL: case DLT_LINUX_SLL2: case DLT_RAW:
     case DLT_IPV4: case DLT_IPV6: case DLT_NULL: case DLT_LOOP: case DLT_NFLOG:
+    case DLT_PPP: case DLT_PPP_SERIAL: case DLT_C_HDLC: case DLT_ARCNET_LINUX:
         return 1;
     default:
         return dlt == 101; /* LINKTYPE_RAW, should libpcap pass it through */
@@ -176,6 +228,9 @@ sf_dec_status sf_dec_link(sf_pkt *p, int dlt, sf_cur *c, uint16_t *ethertype)
     case DLT_NULL: return link_null(p, c, 0, ethertype);
     case DLT_LOOP: return link_null(p, c, 1, ethertype);
     case DLT_NFLOG: return link_nflog(p, c, ethertype);
+    case DLT_PPP: case DLT_PPP_SERIAL: return link_ppp(p, c, ethertype);
+    case DLT_C_HDLC: return link_chdlc(p, c, ethertype);
+    case DLT_ARCNET_LINUX: return link_arcnet(p, c, ethertype);
     default:
         if (dlt == DLT_RAW || dlt == 101) return link_raw(p, c, ethertype);
         p->why = "unsupported link type";

@@ -100,6 +100,11 @@ typedef struct sf_pkt {
     uint32_t len;          /* TCP payload length per the IP header (tcpdump's "length") */
     const uint8_t *payload;
     uint32_t payload_caplen; /* payload bytes actually captured (<= len) */
+
+    /* capture input only (0 from text): the microseconds tcpdump prints for
+     * this timestamp, as libpcap hands them over; a broken file may hold
+     * values >= 10^6 (and ts.nsec then keeps the raw field, not normalised). */
+    uint32_t ts_td_usec;
 } sf_pkt;
 
 #endif

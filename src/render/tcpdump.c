@@ -151,11 +151,11 @@ void sf_tcpdump_ts(sf_out *o, const sf_pkt *p, int ts_mode)
      * carried nanoseconds keeps them (it has no capture behind it). */
     unsigned frac;
     int digits = 6;
-    if (p->ts.prec == 9 && !p->l2) {
+    if (!p->l2 && p->ts.prec == 9) {
         frac = p->ts.nsec;
         digits = 9;
-    } else if (p->ts.prec == 9) {
-        frac = (unsigned)(int)((int32_t)p->ts.nsec / 1000);
+    } else if (p->l2) {
+        frac = p->ts_td_usec; /* what libpcap hands tcpdump, even if out of range */
     } else {
         frac = p->ts.nsec / 1000;
     }

@@ -56,20 +56,19 @@ int sf_td_ipv6_prefix(sf_out *o, const sf_pkt *p)
             break;
         case NH_ROUTING: {
             uint8_t type = sf_get_u8(&c), left = sf_get_u8(&c);
-            sf_out_printf(o, "srcrt (len=%u, type=%u, segleft=%u", hl, type, left);
+            sf_out_printf(o, "RT6 (len=%u, type=%u%s, segleft=%u", hl, type,
+                          type == 0 ? " [Deprecated]" : "", left);
             if (type == 0 || type == 2) {
-                sf_cur_skip(&c, 4);
+                uint32_t rsv = sf_get_be32(&c);
+                if (rsv) sf_out_printf(o, ", rsv=0x%0x", rsv);
                 unsigned na = hl / 2;
                 for (unsigned i = 0; i < na && sf_cur_has(&c, 16); i++) {
                     sf_out_printf(o, ", [%u]", i);
                     put6(o, c.p);
                     sf_cur_skip(&c, 16);
                 }
-                sf_out_str(o, ") ");
-            } else {
-                sf_out_str(o, ") ");
-                sf_cur_skip(&c, (size_t)hl * 8 + 4);
             }
+            sf_out_str(o, ") ");
             c.p = start; c.err = 0;
             sf_cur_skip(&c, (size_t)hl * 8 + 8);
             break;

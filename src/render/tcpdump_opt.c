@@ -216,7 +216,7 @@ longjmp_trunc:
 #undef LENCHECK
 }
 
-/* ---- MPTCP (RFC 8684), as tcpdump 4.99's print-mptcp.c ---- */
+/* ---- MPTCP (RFC 8684), as tcpdump 4.99.3 prints it ---- */
 
 static uint64_t be64(const uint8_t *b) { return (uint64_t)be32(b) << 32 | be32(b + 4); }
 
@@ -225,8 +225,8 @@ int sf_td_mptcp(sf_out *o, const uint8_t *b, unsigned len, uint16_t flags)
     if (len < 3) return 0;
     unsigned sub = b[2] >> 4;
     static const char *const names[] = { "capable", "join", "dss", "add-addr", "rem-addr",
-                                         "prio", "fail", "fast-close", "tcprst", "unknown" };
-    if (sub > 9) sub = 9;
+                                         "prio", "fail", "fast-close", "unknown" };
+    if (sub > 8) sub = 8; /* tcpdump 4.99.3 knows no MP_TCPRST */
     sf_out_printf(o, " %u %s", len, names[sub]);
     switch (sub) {
     case 0: { /* capable */
@@ -333,22 +333,6 @@ int sf_td_mptcp(sf_out *o, const uint8_t *b, unsigned len, uint16_t flags)
         if (len != 12) return 0;
         sf_out_printf(o, " key 0x%" PRIx64, be64(b + 4));
         return 1;
-    case 8: { /* tcprst */
-        if (len != 4) return 0;
-        static const char *const fl[] = { "U", "V", "W", "T" };
-        static const unsigned bit[] = { 8, 4, 2, 1 };
-        char f[8];
-        size_t n = 0;
-        for (int k = 0; k < 4; k++) if (b[2] & bit[k]) f[n++] = fl[k][0];
-        f[n] = 0;
-        sf_out_printf(o, " flags [%s]", n ? f : "none");
-        static const char *const rs[] = { "Unspecified error", "MPTCP-specific error",
-            "Lack of resources", "Administratively prohibited", "Too much outstanding data",
-            "Unacceptable performance", "Middlebox interference" };
-        if (b[3] <= 6) sf_out_printf(o, " reason %s", rs[b[3]]);
-        else sf_out_printf(o, " reason unknown (0x%02x)", b[3]);
-        return 1;
-    }
     default:
         return 1;
     }

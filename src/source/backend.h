@@ -20,6 +20,10 @@ typedef struct sf_backend {
      * numbers stay the input's own numbering. source.c zeroes the struct
      * before calling an open function. */
     uint64_t (*consumed)(void *st);
+    /* Optional (NULL = never): 1 if the SF_SRC_ERROR just returned was about
+     * the record delivered before it (e.g. its caplen exceeded the snaplen)
+     * and the input goes on; 0 if the input is finished. */
+    int (*resumable)(void *st);
 } sf_backend;
 
 /* libpcap file backend (source/pcapfile.c). `f` is an open stream

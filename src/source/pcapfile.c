@@ -18,6 +18,8 @@ typedef struct pf_state {
     int have_prog;
     struct bpf_program prog;
     uint64_t nread;       /* records read, filtered ones included */
+    char warn[256];       /* a problem with the record just delivered, reported next */
+    int resumable;        /* the last error was such a warning */
 } pf_state;
 
 /* ---- native precision from the first bytes ---- */
@@ -112,6 +114,13 @@ static void explain_read_error(const char *pe, char *err, size_t errlen)
 static sf_src_rc pf_next(void *st, sf_pkt *out, char *err, size_t errlen)
 {
     pf_state *s = st;
+    s->resumable = 0;
+    if (s->warn[0]) {
+        snprintf(err, errlen, "%s", s->warn);
+        s->warn[0] = '\0';
+        s->resumable = 1;
+        return SF_SRC_ERROR;
+    }
     for (;;) {
         struct pcap_pkthdr *h;
         const u_char *d;
@@ -121,34 +130,43 @@ static sf_src_rc pf_next(void *st, sf_pkt *out, char *err, size_t errlen)
             explain_read_error(pcap_geterr(s->pc), err, errlen);
             return SF_SRC_ERROR;
         }
+        s->nread++;
         if (s->classic) {
             /* libpcap silently cuts a record whose caplen exceeds the file's
              * snaplen down to it (and skips the rest): see the stream advance
-             * further than the record it handed us. */
+             * further than the record it handed us. The packet is delivered
+             * as libpcap (and tcpdump) sees it; the problem is reported next. */
             s->pos += 16 + (int64_t)h->caplen;
             if (h->caplen == s->snap) {
                 long at = ftell(s->f);
-                if (at >= 0 && at > s->pos) {
-                    snprintf(err, errlen,
-                             "record's captured length %lld exceeds the file's snapshot length %u",
-                             (long long)(at - s->pos + h->caplen), s->snap);
-                    return SF_SRC_ERROR;
-                }
+                if (at >= 0 && at > s->pos)
+                    snprintf(s->warn, sizeof s->warn,
+                             "record's captured length %lld exceeds the file's snapshot length %u "
+                             "(read as %u bytes, as libpcap does)",
+                             (long long)(at - s->pos + h->caplen), s->snap, s->snap);
                 if (at >= 0) s->pos = at;
             }
         }
-        s->nread++;
-        if (s->have_prog && !pcap_offline_filter(&s->prog, h, d)) continue;
+        if (s->have_prog && !pcap_offline_filter(&s->prog, h, d)) {
+            if (s->warn[0]) return pf_next(st, out, err, errlen);
+            continue;
+        }
         memset(out, 0, sizeof *out);
+        /* opened with nanosecond precision: tv_usec holds nanoseconds; a
+         * broken file's out-of-range field is kept as is (tcpdump shows it) */
+        long frac = (long)h->ts.tv_usec;
         out->ts.sec = (int64_t)h->ts.tv_sec;
-        out->ts.nsec = (uint32_t)h->ts.tv_usec; /* opened with nanosecond precision */
+        out->ts.nsec = (uint32_t)frac;
         out->ts.prec = (uint8_t)s->prec;
+        out->ts_td_usec = (uint32_t)(frac / 1000);
         out->caplen = h->caplen;
         out->wirelen = h->len;
         sf_decode(out, s->dlt, d);
         return SF_SRC_PACKET;
     }
 }
+
+static int pf_resumable(void *st) { return ((pf_state *)st)->resumable; }
 
 static uint64_t pf_consumed(void *st) { return ((pf_state *)st)->nread; }
 
@@ -193,7 +211,7 @@ int sf_pcapfile_open_prec(FILE *f, const char *filter, int prec, sf_backend *b, 
         const char *ds = pcap_datalink_val_to_description(s->dlt);
         snprintf(err, errlen,
                  "unsupported link type %s (%d%s%s): synfin decodes EN10MB, LINUX_SLL, LINUX_SLL2, "
-                 "RAW, IPV4, IPV6, NULL, LOOP and NFLOG",
+                 "RAW, IPV4, IPV6, NULL, LOOP, NFLOG, PPP, C_HDLC and ARCNET_LINUX",
                  nm ? nm : "?", s->dlt, ds ? ", " : "", ds ? ds : "");
         pf_close(s);
         return -1;
@@ -212,6 +230,7 @@ int sf_pcapfile_open_prec(FILE *f, const char *filter, int prec, sf_backend *b, 
     b->next = pf_next;
     b->close = pf_close;
     b->consumed = pf_consumed;
+    b->resumable = pf_resumable;
     return 0;
 }
 

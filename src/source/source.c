@@ -22,6 +22,7 @@ struct sf_source {
     uint64_t last_frame;
     int failures;
     int pending;             /* an open error of paths[idx-1] waits to be reported */
+    int cur_counted;         /* the current input is already counted as failed */
     char err[1024];
     int single;              /* built by sf_source_from_backend */
 };
@@ -175,6 +176,7 @@ static int open_input(sf_source *s, const char *path)
     }
     s->have_cur = 1;
     s->delivered = 0;
+    s->cur_counted = 0;
     return 0;
 }
 
@@ -277,7 +279,10 @@ sf_src_rc sf_source_next(sf_source *s, sf_pkt *out)
         }
         uint64_t used = s->cur.consumed ? s->cur.consumed(s->cur.st) : s->delivered;
         if (r == SF_SRC_ERROR) {
-            uint64_t pk = used + 1; /* the record being read when it failed */
+            int resume = s->cur.resumable && s->cur.resumable(s->cur.st);
+            /* a warning names the record delivered before it; a fatal error
+             * the record being read when it failed */
+            uint64_t pk = resume ? used : used + 1;
             if (s->base)
                 snprintf(s->err, sizeof s->err, "%s: packet %llu (frame %llu): %s", s->name,
                          (unsigned long long)pk, (unsigned long long)(s->base + pk),
@@ -285,8 +290,9 @@ sf_src_rc sf_source_next(sf_source *s, sf_pkt *out)
             else
                 snprintf(s->err, sizeof s->err, "%s: packet %llu: %s", s->name,
                          (unsigned long long)pk, e[0] ? e : "read error");
-            end_current(s);
-            s->failures++;
+            if (!s->cur_counted) s->failures++;
+            s->cur_counted = 1;
+            if (!resume) end_current(s);
             return SF_SRC_ERROR;
         }
         end_current(s);
