@@ -1,8 +1,230 @@
-/* \summary: STUB (owner: app helper) */
+/* \summary: per-connection app recognition: in-order bounded prefix, detection, dispatch */
+#include <stdlib.h>
 #include <string.h>
-#include "app.h"
+#include "app_int.h"
+
+/* Once both directions are finished the state is freed and the engine's
+ * pointer is set to this sentinel, so later payload allocates nothing. */
+static sf_app_conn sf_app_gone;
+
+void sf_appinfo_clear(sf_appinfo *a)
+{
+    memset(a, 0, sizeof *a);
+    a->alert_desc = -1;
+    a->http_clen = -1;
+}
+
+void sf_conn_app_init(sf_conn_app *s)
+{
+    memset(s, 0, sizeof *s);
+    s->alert_desc = -1;
+}
+
+void sf_app_strcpy(char *dst, size_t n, const uint8_t *src, size_t len)
+{
+    if (n == 0) return;
+    size_t i = 0;
+    for (; i < len && i + 1 < n; i++) {
+        uint8_t b = src[i];
+        dst[i] = (b >= 0x20 && b < 0x7f) ? (char)b : '?';
+    }
+    dst[i] = 0;
+}
+
+int sf_abuf_put(sf_abuf *b, sf_cur *c, size_t n, uint32_t max)
+{
+    if (n > sf_cur_left(c)) n = sf_cur_left(c);
+    size_t keep = b->len < max ? max - b->len : 0;
+    if (keep > n) keep = n;
+    if (keep && b->len + keep > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + keep) cap *= 2;
+        if (cap > max) cap = max;
+        uint8_t *p = realloc(b->p, cap);
+        if (!p) { sf_cur_skip(c, n); return -1; }
+        b->p = p;
+        b->cap = (uint32_t)cap;
+    }
+    if (keep) sf_get_bytes(c, b->p + b->len, keep);
+    b->len += (uint32_t)keep;
+    sf_cur_skip(c, n - keep);
+    return 0;
+}
+
+void sf_abuf_free(sf_abuf *b)
+{
+    free(b->p);
+    b->p = NULL;
+    b->len = b->cap = 0;
+}
+
+/* Port hints: only a tie-breaker for resynchronising on a later segment. */
+static int tls_port(uint16_t p)
+{
+    switch (p) {
+    case 443: case 465: case 563: case 636: case 853: case 989: case 990: case 992:
+    case 993: case 994: case 995: case 5061: case 8443:
+        return 1;
+    }
+    return 0;
+}
+
+static void end_dir(sf_app_dir *d)
+{
+    if (d->st == SF_AD_TLS) sf_tls_dir_free(&d->u.tls);
+    else if (d->st == SF_AD_HTTP) sf_http_dir_free(&d->u.http);
+    memset(&d->u, 0, sizeof d->u);
+    d->st = SF_AD_END;
+    d->pre_len = 0;
+}
+
+static int feed(sf_app_ctx *x, sf_app_dir *d, sf_cur *c, size_t limit)
+{
+    if (d->st == SF_AD_TLS) return sf_tls_feed(x, &d->u.tls, c, limit);
+    return sf_http_feed(x, &d->u.http, c, limit);
+}
+
+static int at_boundary(const sf_app_dir *d)
+{
+    if (d->st == SF_AD_TLS) return sf_tls_at_boundary(&d->u.tls);
+    return sf_http_at_boundary(&d->u.http);
+}
+
+/* Recognise the protocol from the first bytes p[0..n); returns SF_AD_TLS,
+ * SF_AD_HTTP, SF_AD_NEW (need more bytes) or SF_AD_RETRY (neither). */
+static int detect(uint8_t want, const uint8_t *p, size_t n, int strict, int tls_hint)
+{
+    int t = (want == SF_APP_NONE || want == SF_APP_TLS) ? sf_tls_detect(p, n, strict) : 0;
+    if (t == 1 && strict && !tls_hint && p[0] != 22) t = 0;
+    int h = (want == SF_APP_NONE || want == SF_APP_HTTP) ? sf_http_detect(p, n, strict) : 0;
+    if (t == 1) return SF_AD_TLS;
+    if (h == 1) return SF_AD_HTTP;
+    if (!strict && (t < 0 || h < 0)) return SF_AD_NEW;
+    return SF_AD_RETRY;
+}
+
+static void segment(sf_app_conn *a, int dir, uint32_t rel_seq, const uint8_t *data, uint32_t len,
+                    uint32_t caplen, int tls_hint, sf_appinfo *out, sf_conn_app *sum)
+{
+    sf_app_dir *d = &a->d[dir];
+    if (d->st == SF_AD_END) return;
+    uint32_t avail = caplen < len ? caplen : len;
+    int trunc = caplen < len;
+    if (d->st == SF_AD_NEW && d->pre_len == 0 && d->consumed == 0) d->next = rel_seq;
+
+    int32_t off = (int32_t)(rel_seq - d->next);
+    uint32_t skip = 0;
+    if (off > 0) {                                  /* bytes missing before this segment */
+        if (d->st == SF_AD_TLS || d->st == SF_AD_HTTP) { end_dir(d); return; }
+        d->st = SF_AD_RETRY;                        /* not parsing yet: look again here */
+        d->pre_len = 0;
+        d->consumed = d->consumed + (uint32_t)off < d->consumed ? UINT32_MAX : d->consumed + (uint32_t)off;
+        d->next = rel_seq;
+    } else if (off < 0) {
+        skip = (uint32_t)-off;
+        if (skip >= len) return;                    /* nothing new: a retransmission */
+    }
+    if (skip >= avail) { end_dir(d); return; }      /* the new bytes were not captured */
+
+    size_t limit = d->consumed < SF_APP_PREFIX ? SF_APP_PREFIX - d->consumed : 0;
+    uint32_t fresh = avail - skip;
+    d->next = rel_seq + len;
+    d->consumed = d->consumed + fresh < d->consumed ? UINT32_MAX : d->consumed + fresh;
+    sf_cur c = sf_cur_make(data + skip, fresh);
+    sf_app_ctx x = { a, dir, out, sum };
+
+    if (d->st == SF_AD_NEW || d->st == SF_AD_RETRY) {
+        if (d->st == SF_AD_RETRY && limit == 0) { end_dir(d); return; }
+        uint8_t tmp[sizeof d->pre + 16];
+        size_t m = d->pre_len;
+        memcpy(tmp, d->pre, m);
+        sf_cur peek = c;
+        size_t more = sf_cur_left(&peek) < 16 ? sf_cur_left(&peek) : 16;
+        sf_get_bytes(&peek, tmp + m, more);
+        m += more;
+        int st = d->st == SF_AD_RETRY ? detect(sum->proto, c.p, sf_cur_left(&c), 1, tls_hint)
+                                       : detect(sum->proto, tmp, m, 0, tls_hint);
+        if (st == SF_AD_NEW) {
+            if (m <= sizeof d->pre && !trunc) {     /* too few bytes yet: keep them */
+                memcpy(d->pre, tmp, m);
+                d->pre_len = (uint8_t)m;
+                return;
+            }
+            st = SF_AD_RETRY;
+        }
+        if (st == SF_AD_RETRY) {
+            d->st = SF_AD_RETRY;
+            d->pre_len = 0;
+            if (trunc || d->consumed >= SF_APP_PREFIX) end_dir(d);
+            return;
+        }
+        d->st = (uint8_t)st;
+        memset(&d->u, 0, sizeof d->u);
+        if (sum->proto == SF_APP_NONE) sum->proto = st == SF_AD_TLS ? SF_APP_TLS : SF_APP_HTTP;
+        out->proto = sum->proto;
+        if (d->pre_len) {
+            sf_cur pc = sf_cur_make(d->pre, d->pre_len);
+            int r = feed(&x, d, &pc, SIZE_MAX);
+            d->pre_len = 0;
+            if (r != SF_FEED_OK) { end_dir(d); return; }
+        }
+    }
+    int r = feed(&x, d, &c, limit);
+    if (r != SF_FEED_OK || trunc || (d->consumed >= SF_APP_PREFIX && at_boundary(d))) end_dir(d);
+}
+
 void sf_app_segment(sf_app_conn **ac, int dir, uint32_t rel_seq, const uint8_t *data,
                     uint32_t len, uint32_t caplen, uint16_t client_port, uint16_t server_port,
                     sf_appinfo *out, sf_conn_app *sum)
-{ (void)ac; (void)dir; (void)rel_seq; (void)data; (void)len; (void)caplen; (void)client_port; (void)server_port; (void)sum; memset(out, 0, sizeof *out); out->alert_desc = -1; out->http_clen = -1; }
-void sf_app_free(sf_app_conn *ac) { (void)ac; }
+{
+    if (!out) return;
+    sf_appinfo_clear(out);
+    if (!ac || !sum) return;
+    sf_app_conn *a = *ac;
+    if (a == &sf_app_gone) { out->proto = sum->proto; return; }
+    if (!data || len == 0) { if (a) out->proto = sum->proto; return; }
+    if (!a) {
+        a = calloc(1, sizeof *a);
+        if (!a) return;
+        *ac = a;
+        sf_conn_app_init(sum);
+    }
+    segment(a, dir & 1, rel_seq, data, len, caplen, tls_port(server_port) || tls_port(client_port),
+            out, sum);
+    out->proto = sum->proto;
+    if (a->d[0].st == SF_AD_END && a->d[1].st == SF_AD_END) {
+        sf_app_free(a);
+        *ac = &sf_app_gone;
+    }
+}
+
+void sf_app_free(sf_app_conn *ac)
+{
+    if (!ac || ac == &sf_app_gone) return;
+    for (int i = 0; i < 2; i++) end_dir(&ac->d[i]);
+    free(ac);
+}
+
+size_t sf_app_feed(const uint8_t *c2s, size_t c2s_len, const uint8_t *s2c, size_t s2c_len,
+                   size_t chunk, sf_conn_app *sum)
+{
+    const uint8_t *p[2] = { c2s, s2c };
+    size_t n[2] = { c2s ? c2s_len : 0, s2c ? s2c_len : 0 }, off[2] = { 0, 0 }, found = 0;
+    sf_app_conn *ac = NULL;
+    sf_appinfo out;
+    sf_conn_app_init(sum);
+    while (off[0] < n[0] || off[1] < n[1]) {
+        for (int d = 0; d < 2; d++) {
+            if (off[d] >= n[d]) continue;
+            size_t k = n[d] - off[d];
+            if (chunk && k > chunk) k = chunk;
+            if (k > UINT32_MAX) k = UINT32_MAX;
+            sf_app_segment(&ac, d, (uint32_t)(1 + off[d]), p[d] + off[d], (uint32_t)k, (uint32_t)k,
+                           0, 0, &out, sum);
+            found += out.nrec_total + out.http_nmsg;
+            off[d] += k;
+        }
+    }
+    sf_app_free(ac);
+    return found;
+}

@@ -14,8 +14,15 @@ typedef struct sf_tls_rec {
     int16_t hs_type;        /* handshake msg type, -1 if none / encrypted */
     uint16_t version;       /* record-layer version */
     uint8_t alert_level, alert_desc; /* for alerts (if not encrypted) */
-    uint8_t encrypted;      /* handshake after ChangeCipherSpec: "Encrypted Handshake Message" */
+    uint8_t encrypted;      /* handshake after ChangeCipherSpec: "Encrypted Handshake Message";
+                             * alert that is not 2 plaintext bytes: "Encrypted Alert" */
+    /* additive (H4): */
+    uint8_t opaque;         /* TLS 1.3 protected record: outer type 23 hides the real type
+                             * (tshark shows tls.record.opaque_type, not content_type) */
+    uint8_t same_record;    /* 1: another handshake message of the record in rec[i-1] */
 } sf_tls_rec;
+/* A handshake entry with hs_type -1 and encrypted 0 is a record that carries
+ * only part of a handshake message (the message completes in a later record). */
 
 /* What the app parsers recognised in one segment (a per-packet value). */
 typedef struct sf_appinfo {
@@ -35,6 +42,10 @@ typedef struct sf_appinfo {
     char http_host[64];
     int64_t http_clen;      /* Content-Length, -1 none */
     char http_version[10];  /* "HTTP/1.1" */
+    /* additive (H4): */
+    uint16_t nrec_total;    /* records/messages completed here (nrec = min(this, MAX)) */
+    uint8_t http_nmsg;      /* HTTP messages whose header ended here (fields = first one) */
+    uint8_t http_is_request;/* 1 request (method/uri set), 0 response (status set) */
 } sf_appinfo;
 
 /* Per-connection application summary. */
@@ -47,10 +58,18 @@ typedef struct sf_conn_app {
     uint16_t http_requests, http_responses;
     char http_method[12];   /* first request */
     char http_uri[96];
-    int16_t http_status;    /* first status */
+    int16_t http_status;    /* first final (>= 200) status; a 1xx only if no final one */
+    /* additive (H4): */
+    char alpn[16];          /* ALPN: server's choice, else client's first offer */
+    uint16_t cipher;        /* ServerHello cipher suite, 0 none */
+    uint8_t hrr;            /* a HelloRetryRequest was seen */
+    uint8_t tls_app_data;   /* application data records were seen (handshake got through) */
+    uint16_t tls_alerts;    /* alert records, plaintext and encrypted */
 } sf_conn_app;
-
-#endif
+/* Per-packet / per-connection values are meaningful only when proto != SF_APP_NONE.
+ * Use these to reset them (alert_desc -1, http_clen -1, rest zero). */
+void sf_appinfo_clear(sf_appinfo *a);
+void sf_conn_app_init(sf_conn_app *s);
 
 /* ---- streaming recognition, per connection (owner: app/app.c) ----
  * The engine keeps one `sf_app_conn *` per connection, initially NULL;
@@ -62,17 +81,46 @@ typedef struct sf_conn_app {
 #define SF_APP_PREFIX (16 * 1024)
 typedef struct sf_app_conn sf_app_conn;
 
-/* One segment's payload: dir 0 = client->server, 1 = server->client;
+/* One segment's payload (the engine calls this for every packet with payload,
+ * in capture order): dir 0 = client->server, 1 = server->client;
  * rel_seq = relative sequence of the first payload byte (1 = first byte
  * after the SYN); len = payload length per IP, caplen = bytes captured.
- * Fills *out with what starts in this segment and updates *sum. */
+ * Fills *out with what this segment completes (see Attribution below)
+ * and updates *sum. */
 void sf_app_segment(sf_app_conn **ac, int dir, uint32_t rel_seq, const uint8_t *data,
                     uint32_t len, uint32_t caplen, uint16_t client_port, uint16_t server_port,
                     sf_appinfo *out, sf_conn_app *sum);
 void sf_app_free(sf_app_conn *ac);
+/* Attribution (docs/app.md): a TLS record is reported in the segment where
+ * the record COMPLETES (as tshark does); an HTTP message in the segment where
+ * its header block completes. *sum is initialised (sf_conn_app_init) by the
+ * first call that allocates *ac; out->proto is the connection's protocol so
+ * far, so a continuation segment has proto set and nrec 0 / no HTTP fields. */
+
+/* Test and fuzz helper (no allocation survives the call): feeds two byte
+ * streams (client->server, server->client) through sf_app_segment in chunks
+ * of `chunk` bytes (0 = whole), alternating directions, ports 0. Returns the
+ * number of TLS records plus HTTP messages recognised; fills *sum. */
+size_t sf_app_feed(const uint8_t *c2s, size_t c2s_len, const uint8_t *s2c, size_t s2c_len,
+                   size_t chunk, sf_conn_app *sum);
 
 /* Names (app/names.c): "client_hello", "certificate_unknown", "TLSv1.3", ... */
 const char *sf_tls_hs_name(int hs_type);
 const char *sf_tls_alert_name(int desc);
 const char *sf_tls_version_name(uint16_t v);
 const char *sf_tls_ct_name(int content_type);
+/* additive (H4): Wireshark-style display labels: "Client Hello",
+ * "Encrypted Handshake Message", "Application Data", "Unknown CA";
+ * names return "unknown" for values not in the tables (never NULL). */
+const char *sf_tls_hs_label(int hs_type);
+const char *sf_tls_ct_label(int content_type);
+const char *sf_tls_alert_label(int desc);
+const char *sf_tls_cipher_name(uint16_t suite);   /* IANA name or "unknown" */
+/* One-line summary of a segment's app info into buf (always NUL-terminated),
+ * without a protocol prefix (callers add "TLS: " / "HTTP: " from a->proto):
+ * "Client Hello (SNI example.com), Change Cipher Spec", "GET /x HTTP/1.1",
+ * "HTTP/1.1 200 OK"; empty when nothing completes in the segment.
+ * Returns strlen(buf). */
+size_t sf_app_label(const sf_appinfo *a, char *buf, size_t n);
+
+#endif
