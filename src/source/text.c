@@ -46,6 +46,7 @@ typedef struct txt_st {
     /* the record handed out (valid until the next call) */
     uint8_t opt[SF_TXT_OPT_MAX];
     uint8_t l4stub[4];
+    uint8_t l3buf[40 + 4 * 8 * 32];     /* IPv6 header + extension headers, when the text showed them */
     char sname[SF_TXT_NAME_MAX], dname[SF_TXT_NAME_MAX];
     /* BPF filter over a synthesized IP+TCP header */
     pcap_t *dead;
@@ -256,6 +257,35 @@ static void convert_ts(txt_st *s, const sf_txt_line *L, sf_pkt *p)
 static void put_be16(uint8_t *b, uint32_t v) { b[0] = (uint8_t)(v >> 8); b[1] = (uint8_t)v; }
 static void put_be32(uint8_t *b, uint32_t v) { put_be16(b, v >> 16); put_be16(b + 2, v); }
 
+/* IPv6 extension headers the text showed ("DSTOPT", "frag (0|20)"):
+ * rebuild the header chain so views print them as tcpdump did. */
+static uint32_t build_ext(txt_st *s, const sf_txt_line *L, uint32_t seg_len, sf_pkt *p)
+{
+    uint8_t *b = s->l3buf;
+    uint32_t n = L->n_ext, elen = 0;
+    for (uint32_t i = 0; i < n; i++) elen += L->ext[i] == 43 ? 8u * (L->ext_rt[i][0] + 1u) : 8u;
+    memset(b, 0, 40 + elen);
+    b[0] = 0x60;
+    put_be16(b + 4, elen + seg_len);
+    b[6] = L->ext[0];
+    b[7] = 64;
+    memcpy(b + 8, L->src, 16);
+    memcpy(b + 24, L->dst, 16);
+    uint8_t *e = b + 40;
+    for (uint32_t i = 0; i < n; i++) {
+        e[0] = i + 1 < n ? L->ext[i + 1] : 6;
+        if (L->ext[i] == 44) put_be16(e + 2, L->ext_frag_off[i] & 0xfff8u);
+        if (L->ext[i] == 43) {
+            e[1] = L->ext_rt[i][0];
+            e[2] = L->ext_rt[i][1];
+            e[3] = L->ext_rt[i][2];
+        }
+        e += L->ext[i] == 43 ? 8u * (L->ext_rt[i][0] + 1u) : 8u;
+    }
+    p->l3 = b;
+    return 40 + elen;
+}
+
 static void fill_tcp(txt_st *s, const sf_txt_line *L, const sf_txseq_res *r, sf_pkt *p)
 {
     uint32_t iph = L->ipver == 6 ? 40 : 20;
@@ -301,10 +331,14 @@ static void fill_tcp(txt_st *s, const sf_txt_line *L, const sf_txseq_res *r, sf_
         p->seg_len = L->seg_len_hint ? L->seg_len_hint : L->hlen + L->len;
         p->l4_caplen = p->seg_len < 20u ? p->seg_len : 20u;
     }
+    if (L->ipver == 6 && L->n_ext && L->n_ext <= 4) {
+        iph = build_ext(s, L, p->seg_len, p);
+        p->ip_hlen = iph;
+    }
     p->ip_len = iph + p->seg_len;
     p->wirelen = p->ip_len;
     p->caplen = iph + p->l4_caplen;
-    p->l3_caplen = p->caplen;
+    p->l3_caplen = p->l3 ? iph : p->caplen;
 }
 
 static void fill_record(txt_st *s, const sf_txt_line *L, const sf_txseq_res *r, sf_pkt *p)

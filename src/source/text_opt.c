@@ -297,26 +297,58 @@ static int one_option(sf_txo *x)
     return -2;
 }
 
+/* tcpdump prints every option up to the header length unless an eol stops
+ * it, so a list that does not fill whole 32-bit words had an option longer
+ * than its text shows: only the experimental option (kind 254) prints less
+ * than its data (the magic number). Grow it; else pad with zero bytes. */
+static void pad_words(sf_txt_line *L, int exp_off, int ended_eol)
+{
+    unsigned pad = (4u - L->opt_len % 4u) % 4u;
+    if (!pad || L->opt_len + pad > SF_TXT_OPT_MAX) return;
+    if (!ended_eol && exp_off >= 0) {
+        unsigned at = (unsigned)exp_off + L->opt[exp_off + 1];
+        memmove(L->opt + at + pad, L->opt + at, L->opt_len - at);
+        memset(L->opt + at, 0, pad);
+        L->opt[exp_off + 1] = (uint8_t)(L->opt[exp_off + 1] + pad);
+        for (int i = 0; i < L->nsack; i++)
+            if (L->sack_off[i] >= at) L->sack_off[i] = (uint8_t)(L->sack_off[i] + pad);
+    } else {
+        memset(L->opt + L->opt_len, 0, pad);
+    }
+    L->opt_len = (uint8_t)(L->opt_len + pad);
+}
+
 size_t sf_txt_parse_options(const char *s, size_t n, sf_txt_line *L)
 {
     sf_txo x = { s, s + n, L, 0 };
+    int exp_off = -1, last_eol = 0;
     L->has_opts = 1;
     for (;;) {
         sf_txo_sp(&x);
         if (x.p >= x.end) break;
         if (*x.p == ']') { x.p++; break; }
-        if (sf_txo_lit(&x, "[|tcp]")) { L->opt_trunc = 1; break; }
+        if (sf_txo_lit(&x, "[|tcp]")) {
+            /* cut before the next option's kind byte */
+            L->opt_trunc = 1;
+            if (!L->opt_declared) L->opt_declared = 1;
+            break;
+        }
         if (sf_txo_lit(&x, "[bad opt]")) {
             L->opt_bad = 1;
             sf_txo_lit(&x, "]");
             break;
         }
         const char *before = x.p;
+        int start = L->opt_len;
         int lenat = one_option(&x);
+        last_eol = lenat == -1 && L->opt_len == start + 1 && L->opt[start] == 0;
         if (lenat == -2) {
             /* unknown text: skip to the next separator */
             x.p = before;
             while (x.p < x.end && *x.p != ',' && *x.p != ']') x.p++;
+        } else if (L->opt_len > start && L->opt[start] == 254 && L->opt_len - start == 4 &&
+                   !(L->opt[start + 2] == 0xf9 && L->opt[start + 3] == 0x89)) {
+            exp_off = start;
         }
         /* trailers tcpdump appends to an option */
         for (;;) {
@@ -331,8 +363,12 @@ size_t sf_txt_parse_options(const char *s, size_t n, sf_txt_line *L)
         }
         if (x.p < x.end && *x.p == '[') {
             if (sf_txo_lit(&x, "[|tcp]")) {
+                /* cut inside this option: it declared more than was captured */
                 L->opt_trunc = 1;
-                if (!L->opt_declared) L->opt_declared = 1;
+                if (!L->opt_declared) {
+                    L->opt_declared = 1;
+                    if (lenat >= 0 && lenat < L->opt_len && L->opt[lenat] < 255) L->opt[lenat]++;
+                }
                 break;
             }
             if (sf_txo_lit(&x, "[bad opt]")) {
@@ -346,5 +382,6 @@ size_t sf_txt_parse_options(const char *s, size_t n, sf_txt_line *L)
         if (x.p == before) x.p++; /* no progress: avoid looping */
     }
     if (x.overflow) L->opt_bad = 1;
+    if (!L->opt_trunc && !L->opt_bad) pad_words(L, exp_off, last_eol);
     return (size_t)(x.p - s);
 }

@@ -77,18 +77,28 @@ static size_t read_u32(const char *p, uint32_t *v)
 
 /* ---- timestamps ----------------------------------------------------------- */
 
-/* Fraction digits -> nanoseconds; prec 9 when 7..9 digits, else 6. */
+/* Fraction digits -> nanoseconds: 6 digits microseconds, 9 nanoseconds.
+ * tcpdump prints an invalid (too large) fraction as is: 7-8 digits are
+ * microseconds >= 10^6, 10 digits nanoseconds >= 10^9; kept when they fit. */
 static int read_frac(const char *p, size_t n, uint32_t *nsec, uint8_t *prec)
 {
-    if (n == 0 || n > 9) return -1;
-    uint32_t v = 0;
+    if (n == 0 || n > 10) return -1;
+    uint64_t v = 0;
     for (size_t i = 0; i < n; i++) {
         if (!isdigit((unsigned char)p[i])) return -1;
-        v = v * 10 + (uint32_t)(p[i] - '0');
+        v = v * 10 + (uint64_t)(p[i] - '0');
     }
-    for (size_t i = n; i < 9; i++) v *= 10;
-    *nsec = v;
-    *prec = n > 6 ? 9 : 6;
+    if (n <= 6) {
+        for (size_t i = n; i < 9; i++) v *= 10;
+        *prec = 6;
+    } else if (n == 9 || n == 10) {
+        *prec = 9;
+    } else {
+        v *= 1000;
+        *prec = 6;
+    }
+    if (v > 0xffffffffu) return -1;
+    *nsec = (uint32_t)v;
     return 0;
 }
 
@@ -295,6 +305,57 @@ static int parse_endpoint(const tok *t, uint8_t addr[16], char *name, uint16_t *
     return 0;
 }
 
+static int is_port_tok(const tok *t)
+{
+    uint64_t v;
+    return t->n > 0 && t->n <= 5 && read_dec(t->p, &v) == t->n && v <= 65535;
+}
+
+/* IPv6 with extension headers: "A > B: DSTOPT 36951 > 80:" (tcpdump prints
+ * the addresses first, then each header, then the ports alone). Fills
+ * addresses and ext headers; returns the index of A, or -1. */
+static int parse_ext_hosts(tok *t, int nt, sf_txt_line *L, int *fs, int *fd)
+{
+    for (int i = nt - 4; i >= 1; i--) {
+        if (!tok_is(&t[i], ">") || t[i + 1].n < 2 || t[i + 1].p[t[i + 1].n - 1] != ':') continue;
+        tok d = t[i + 1];
+        d.n--;
+        uint16_t dummy;
+        if (parse_endpoint(&t[i - 1], L->src, L->src_name, &dummy, fs, 0) ||
+            parse_endpoint(&d, L->dst, L->dst_name, &dummy, fd, 0) || *fs != 6 || *fd != 6)
+            return -1;
+        for (int j = i + 2; j < nt - 3 && L->n_ext < 4; j++) {
+            if (tok_is(&t[j], "HBH")) L->ext[L->n_ext++] = 0;
+            else if (tok_is(&t[j], "DSTOPT")) L->ext[L->n_ext++] = 60;
+            else if (tok_is(&t[j], "frag") && j + 1 < nt - 3 && t[j + 1].n > 2 && t[j + 1].p[0] == '(') {
+                uint64_t off;
+                if (read_dec(t[j + 1].p + 1, &off) && off <= 0xffff) {
+                    L->ext_frag_off[L->n_ext] = (uint16_t)off;
+                    L->ext[L->n_ext++] = 44;
+                }
+                j++;
+            } else if (tok_is(&t[j], "RT6") && j + 1 < nt - 3 && t[j + 1].p[0] == '(') {
+                /* "RT6 (len=0, type=0 [Deprecated], segleft=0)" */
+                const char *b = t[j + 1].p, *e = t[nt - 4].p + t[nt - 4].n;
+                static const char *const keys[3] = { "len=", "type=", "segleft=" };
+                for (int q = 0; q < 3; q++) {
+                    const char *k = strstr(b, keys[q]);
+                    uint64_t v = 0;
+                    if (k && k < e) read_dec(k + strlen(keys[q]), &v);
+                    L->ext_rt[L->n_ext][q] = (uint8_t)(v > 255 ? 255 : v);
+                }
+                L->ext[L->n_ext++] = 43;
+                while (j + 1 < nt - 3 && t[j].p[t[j].n - 1] != ')') j++;
+            } else {
+                L->n_ext = 0; /* a header we do not rebuild: keep the plain form */
+                break;
+            }
+        }
+        return i - 1;
+    }
+    return -1;
+}
+
 /* The "SRC > DST:" part from tokens [0, nt). Uses the last three tokens
  * (a lone ":" token or a missing colon is tolerated). Returns the index of
  * SRC, or -1. */
@@ -305,11 +366,20 @@ static int parse_hosts(tok *t, int nt, sf_txt_line *L, int want_port)
     tok d = t[nt - 1];
     if (d.n > 0 && d.p[d.n - 1] == ':') d.n--;
     if (!tok_is(&t[nt - 2], ">")) return -1;
-    int fs, fd;
-    if (parse_endpoint(&t[nt - 3], L->src, L->src_name, &L->sport, &fs, want_port) ||
-        parse_endpoint(&d, L->dst, L->dst_name, &L->dport, &fd, want_port))
-        return -1;
-    int si = nt - 3;
+    int fs, fd, si;
+    if (want_port && is_port_tok(&t[nt - 3]) && is_port_tok(&d) && nt >= 6) {
+        uint64_t v;
+        read_dec(t[nt - 3].p, &v);
+        L->sport = (uint16_t)v;
+        read_dec(d.p, &v);
+        L->dport = (uint16_t)v;
+        if ((si = parse_ext_hosts(t, nt, L, &fs, &fd)) < 0) return -1;
+    } else {
+        if (parse_endpoint(&t[nt - 3], L->src, L->src_name, &L->sport, &fs, want_port) ||
+            parse_endpoint(&d, L->dst, L->dst_name, &L->dport, &fd, want_port))
+            return -1;
+        si = nt - 3;
+    }
     /* the IP/IP6 keyword closest before SRC */
     int kw = 0;
     for (int i = si - 1; i >= 0 && !kw; i--) {

@@ -54,6 +54,10 @@ typedef struct sf_txt_line {
     uint8_t has_ipkw;          /* "IP"/"IP6" keyword seen (else other packet line: NOT_IP) */
     uint8_t has_addr;          /* src/dst known (TCP lines, or other "a > b:" lines) */
     uint8_t src[16], dst[16];
+    uint8_t n_ext;             /* IPv6 extension headers printed before the ports ("DSTOPT", "frag (o|l)", "RT6 (...)") */
+    uint8_t ext[4];            /* their next-header numbers: 0 HBH, 60 DSTOPT, 44 fragment, 43 routing */
+    uint16_t ext_frag_off[4];  /* fragment: offset as printed */
+    uint8_t ext_rt[4][3];      /* routing header (RT6): len, type, segleft as printed */
     char src_name[SF_TXT_NAME_MAX], dst_name[SF_TXT_NAME_MAX]; /* "" for numeric */
 
     /* transport */
