@@ -38,8 +38,9 @@ TEST(text_default_line_ipv4_options)
     T_EQ_INT(L.has_ts, 1); T_EQ_INT(L.ts_val, 555445081u); T_EQ_INT(L.ts_ecr, 0);
     /* 4 + 1 + 3 + 1 + 1 + 10 + 2 + 1 bytes, in order */
     const uint8_t want[] = { 2, 4, 0x05, 0x50, 1, 3, 3, 6, 1, 1, 8, 10, 0x21, 0x1b, 0x6b, 0x59, 0, 0, 0, 0, 4, 2, 0 };
-    T_EQ_INT(L.opt_len, sizeof want);
+    T_EQ_INT(L.opt_len, sizeof want + 1); /* the pad byte after eol (not printed) */
     T_CHECK(memcmp(L.opt, want, sizeof want) == 0);
+    T_EQ_INT(L.opt[23], 0);
 }
 
 TEST(text_data_line_seq_range_ack_flags)
@@ -112,10 +113,10 @@ TEST(text_sack_blocks_and_rare_options)
       "shared secret not supplied with -M, can't check - 02f77f975463199362b9fbfb089a2e56,eol], length 0", &L);
     const uint8_t want[] = { 254, 4, 0xf9, 0x89, 34, 6, 1, 2, 3, 4, 161, 2, 48, 4, 0xaa, 0xbb,
                              19, 18, 0x02, 0xf7 };
-    T_CHECK(L.opt_len == sizeof want + 14 + 1);
+    T_EQ_INT(L.opt_len, sizeof want + 14 + 1 + 1); /* eol, then a zero pad byte */
     T_CHECK(memcmp(L.opt, want, sizeof want) == 0);
-    T_EQ_INT(L.opt[L.opt_len - 1], 0);
-    T_EQ_INT(L.opt[L.opt_len - 2], 0x56);
+    T_EQ_INT(L.opt[L.opt_len - 2], 0);
+    T_EQ_INT(L.opt[L.opt_len - 3], 0x56);
     P("10:00:00.000000 IP 1.1.1.1.1 > 2.2.2.2.2: Flags [S.], seq 9, ack 1, win 1, options "
       "[mss 1460,exp-acc0,wscale 7], length 0", &L);
     T_EQ_INT(L.opt_bad, 0);
@@ -126,6 +127,12 @@ TEST(text_sack_blocks_and_rare_options)
     P("10:00:00.000000 IP 1.1.1.1.1 > 2.2.2.2.2: Flags [S.], seq 9, ack 1, win 1, options "
       "[mss 1460,exp-acc0,wscale 7], length 0", &L);
     T_EQ_INT(L.opt[4], 254); T_EQ_INT(L.opt[6], 0xac); T_EQ_INT(L.opt[7], 0xc0); T_EQ_INT(L.wscale, 7);
+    /* 4 + 4 + 3 bytes do not fill words: the experimental option was longer than its text */
+    T_EQ_INT(L.opt[5], 5); T_EQ_INT(L.opt_len, 12); T_EQ_INT(L.opt[9], 3);
+    /* cut inside an option: it declared more than its printed bytes */
+    P("05:27:12.999999 IP 48.48.48.48.12336 > 48.48.48.48.12336: Flags [.U], seq 1:2, ack 1, win 1, urg 1, "
+      "options [unknown-48 0x3030303030303030 [|tcp]", &L);
+    T_EQ_INT(L.opt_trunc, 1); T_EQ_INT(L.opt[0], 48); T_EQ_INT(L.opt[1], 11); T_EQ_INT(L.opt_len, 10);
 }
 
 TEST(text_mptcp_options)
