@@ -24,6 +24,15 @@ typedef struct sf_tls_rec {
 /* A handshake entry with hs_type -1 and encrypted 0 is a record that carries
  * only part of a handshake message (the message completes in a later record). */
 
+/* additive (H4): one HTTP message whose header block ended in a segment. */
+#define SF_APP_MAX_HTTP 4
+typedef struct sf_http_msg {
+    uint8_t is_request;
+    int16_t status;         /* responses */
+    char method[12];        /* requests */
+    char uri[96];
+} sf_http_msg;
+
 /* What the app parsers recognised in one segment (a per-packet value). */
 typedef struct sf_appinfo {
     uint8_t proto;          /* SF_APP_* */
@@ -46,6 +55,9 @@ typedef struct sf_appinfo {
     uint16_t nrec_total;    /* records/messages completed here (nrec = min(this, MAX)) */
     uint8_t http_nmsg;      /* HTTP messages whose header ended here (fields = first one) */
     uint8_t http_is_request;/* 1 request (method/uri set), 0 response (status set) */
+    sf_http_msg http_msgs[SF_APP_MAX_HTTP]; /* every message whose header ended here, in
+                             * order, the first = the http_* fields above; count =
+                             * min(http_nmsg, SF_APP_MAX_HTTP) (pipelining) */
 } sf_appinfo;
 
 /* Per-connection application summary. */

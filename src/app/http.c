@@ -139,6 +139,16 @@ static void emit(sf_app_ctx *x, int is_req, sf_cur method, sf_cur uri, sf_cur ve
         sf_app_strcpy(o->http_host, sizeof o->http_host, host.p, sf_cur_left(&host));
         o->http_clen = clen;
     }
+    if (o->http_nmsg < SF_APP_MAX_HTTP) {
+        sf_http_msg *m = &o->http_msgs[o->http_nmsg];
+        m->is_request = (uint8_t)is_req;
+        if (is_req) {
+            sf_app_strcpy(m->method, sizeof m->method, method.p, sf_cur_left(&method));
+            sf_app_strcpy(m->uri, sizeof m->uri, uri.p, sf_cur_left(&uri));
+        } else {
+            m->status = (int16_t)status;
+        }
+    }
     if (o->http_nmsg < UINT8_MAX) o->http_nmsg++;
     if (is_req) {
         if (s->http_requests == 0) {
