@@ -1,0 +1,358 @@
+/* \summary: decoder unit tests from constructed bytes: link types, VLAN/QinQ, IPv4/IPv6, TCP options, truncated vs malformed */
+#include "t.h"
+#include "../../src/decode/decode.h"
+#include <pcap/pcap.h>
+
+/* ---- a tiny packet builder ---- */
+
+typedef struct pb { uint8_t b[512]; size_t n; } pb;
+
+static void put8(pb *p, unsigned v) { p->b[p->n++] = (uint8_t)v; }
+static void put16(pb *p, unsigned v) { put8(p, v >> 8); put8(p, v); }
+static void put32(pb *p, uint32_t v) { put16(p, v >> 16); put16(p, v & 0xffff); }
+static void putn(pb *p, const void *d, size_t n) { memcpy(p->b + p->n, d, n); p->n += n; }
+
+static void eth(pb *p, unsigned et)
+{
+    static const uint8_t mac[12] = { 0 };
+    putn(p, mac, 12);
+    put16(p, et);
+}
+
+/* IPv4 header: `ihl` words, total length `tot`, fragment word `frag` */
+static void ipv4(pb *p, unsigned ihl, unsigned tot, unsigned frag, unsigned proto)
+{
+    put8(p, 0x40 | ihl); put8(p, 0); put16(p, tot); put16(p, 0x1234); put16(p, frag);
+    put8(p, 64); put8(p, proto); put16(p, 0);
+    put32(p, 0x0a000001); put32(p, 0x0a000002);
+    for (unsigned i = 5; i < ihl; i++) put32(p, 0x01010101); /* NOP options */
+}
+
+static void ipv6(pb *p, unsigned plen, unsigned nh)
+{
+    put32(p, 0x60000000); put16(p, plen); put8(p, nh); put8(p, 64);
+    static const uint8_t a[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+    static const uint8_t b[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
+    putn(p, a, 16); putn(p, b, 16);
+}
+
+/* TCP header with `olen` option bytes (a multiple of 4) */
+static void tcp(pb *p, unsigned flags, const uint8_t *opt, size_t olen)
+{
+    put16(p, 40000); put16(p, 80); put32(p, 1000); put32(p, 2000);
+    put16(p, (unsigned)(((20 + olen) / 4) << 12) | flags); put16(p, 512); put16(p, 0); put16(p, 0);
+    if (olen) putn(p, opt, olen);
+}
+
+static sf_dec_status dec(sf_pkt *k, int dlt, const pb *p, size_t caplen)
+{
+    memset(k, 0, sizeof *k);
+    k->caplen = (uint32_t)caplen;
+    k->wirelen = (uint32_t)p->n;
+    return sf_decode(k, dlt, p->b);
+}
+
+static const uint8_t syn_opts[20] = { 2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 7, 0, 0, 0, 0, 1, 3, 3, 7 };
+
+/* ---- tests ---- */
+
+TEST(ether_ipv4_tcp_with_options)
+{
+    pb p = { .n = 0 };
+    eth(&p, 0x0800);
+    ipv4(&p, 5, 20 + 40 + 5, 0x4000, 6);
+    tcp(&p, 0x002, syn_opts, sizeof syn_opts);
+    putn(&p, "hello", 5);
+    sf_pkt k;
+    T_EQ_INT(dec(&k, DLT_EN10MB, &p, p.n), SF_DEC_TCP);
+    T_EQ_INT(k.ipver, 4);
+    T_EQ_INT(k.sport, 40000);
+    T_EQ_INT(k.dport, 80);
+    T_EQ_INT(k.seq, 1000);
+    T_EQ_INT(k.ack, 2000);
+    T_EQ_INT(k.flags, SF_TH_SYN);
+    T_EQ_INT(k.hlen, 40);
+    T_EQ_INT(k.len, 5);
+    T_EQ_INT(k.payload_caplen, 5);
+    T_CHECK(k.payload && memcmp(k.payload, "hello", 5) == 0);
+    T_EQ_INT(k.mss, 1460);
+    T_EQ_INT(k.wscale, 7);
+    T_EQ_INT(k.sack_perm, 1);
+    T_EQ_INT(k.has_ts, 1);
+    T_EQ_INT(k.ts_val, 7);
+    T_EQ_INT(k.ts_ecr, 0);
+    T_EQ_INT(k.opt_len, 20);
+    T_EQ_INT(k.dst[3], 2);
+    T_EQ_INT(k.ttl, 64);
+    T_EQ_INT(k.ip_id, 0x1234);
+    T_CHECK(k.why == NULL);
+}
+
+TEST(vlan_and_qinq)
+{
+    static const unsigned tpids[] = { 0x88a8, 0x9100 };
+    for (int i = 0; i < 2; i++) {
+        pb p = { .n = 0 };
+        eth(&p, tpids[i]);
+        put16(&p, 0x2064); /* PCP 1, VID 100 */
+        put16(&p, 0x8100);
+        put16(&p, 0x00c8); /* VID 200 */
+        put16(&p, 0x0800);
+        ipv4(&p, 5, 40, 0, 6);
+        tcp(&p, 0x010, NULL, 0);
+        sf_pkt k;
+        T_EQ_INT(dec(&k, DLT_EN10MB, &p, p.n), SF_DEC_TCP);
+        T_EQ_INT(k.nvlan, 2);
+        T_EQ_INT(k.vlan[0], 100);
+        T_EQ_INT(k.vlan[1], 200);
+        T_EQ_INT(k.ethertype, 0x0800);
+        T_EQ_INT(k.l3 - k.l2, 22);
+    }
+    pb p = { .n = 0 };
+    eth(&p, 0x8100);
+    put16(&p, 0x0005);
+    put16(&p, 0x86dd);
+    ipv6(&p, 20, 6);
+    tcp(&p, 0x010, NULL, 0);
+    sf_pkt k;
+    T_EQ_INT(dec(&k, DLT_EN10MB, &p, p.n), SF_DEC_TCP);
+    T_EQ_INT(k.nvlan, 1);
+    T_EQ_INT(k.vlan[0], 5);
+    T_EQ_INT(k.ipver, 6);
+    /* a VLAN tag cut by the snaplen is truncated, not malformed */
+    T_EQ_INT(dec(&k, DLT_EN10MB, &p, 16), SF_DEC_TRUNCATED);
+}
+
+TEST(llc_snap_and_not_ip)
+{
+    pb p = { .n = 0 };
+    eth(&p, 60); /* 802.3 length */
+    put8(&p, 0xaa); put8(&p, 0xaa); put8(&p, 3); put8(&p, 0); put8(&p, 0); put8(&p, 0);
+    put16(&p, 0x0800);
+    ipv4(&p, 5, 40, 0, 6);
+    tcp(&p, 0x010, NULL, 0);
+    sf_pkt k;
+    T_EQ_INT(dec(&k, DLT_EN10MB, &p, p.n), SF_DEC_TCP);
+    pb a = { .n = 0 };
+    eth(&a, 0x0806);
+    put32(&a, 0);
+    T_EQ_INT(dec(&k, DLT_EN10MB, &a, a.n), SF_DEC_NOT_IP);
+    pb u = { .n = 0 };
+    eth(&u, 0x0800);
+    ipv4(&u, 5, 28, 0, 17);
+    put32(&u, 0); put32(&u, 0);
+    T_EQ_INT(dec(&k, DLT_EN10MB, &u, u.n), SF_DEC_NOT_TCP);
+}
+
+TEST(linux_sll_and_sll2)
+{
+    pb p = { .n = 0 };
+    put16(&p, 0); put16(&p, 1); put16(&p, 6);
+    for (int i = 0; i < 8; i++) put8(&p, 0);
+    put16(&p, 0x0800);
+    ipv4(&p, 5, 40, 0, 6);
+    tcp(&p, 0x018, NULL, 0);
+    sf_pkt k;
+    T_EQ_INT(dec(&k, DLT_LINUX_SLL, &p, p.n), SF_DEC_TCP);
+    T_EQ_INT(k.l3 - k.l2, 16);
+    T_EQ_INT(k.flags, SF_TH_ACK | SF_TH_PSH);
+
+    pb q = { .n = 0 };
+    put16(&q, 0x86dd); put16(&q, 0); put32(&q, 3); put16(&q, 1); put8(&q, 0); put8(&q, 6);
+    for (int i = 0; i < 8; i++) put8(&q, 0);
+    ipv6(&q, 20, 6);
+    tcp(&q, 0x011, NULL, 0);
+    T_EQ_INT(dec(&k, 276 /* DLT_LINUX_SLL2 */, &q, q.n), SF_DEC_TCP);
+    T_EQ_INT(k.l3 - k.l2, 20);
+    T_EQ_INT(k.ipver, 6);
+    T_EQ_INT(k.flags, SF_TH_ACK | SF_TH_FIN);
+    T_EQ_INT(dec(&k, 276, &q, 12), SF_DEC_TRUNCATED);
+}
+
+TEST(raw_null_loop)
+{
+    pb p = { .n = 0 };
+    ipv4(&p, 5, 40, 0, 6);
+    tcp(&p, 0x002, NULL, 0);
+    sf_pkt k;
+    T_EQ_INT(dec(&k, DLT_RAW, &p, p.n), SF_DEC_TCP);
+    T_EQ_INT(dec(&k, 228 /* DLT_IPV4 */, &p, p.n), SF_DEC_TCP);
+
+    pb n = { .n = 0 };
+    put8(&n, 2); put8(&n, 0); put8(&n, 0); put8(&n, 0); /* AF_INET, little-endian */
+    putn(&n, p.b, p.n);
+    T_EQ_INT(dec(&k, DLT_NULL, &n, n.n), SF_DEC_TCP);
+    n.b[0] = 0; n.b[3] = 2; /* written big-endian: accepted too */
+    T_EQ_INT(dec(&k, DLT_NULL, &n, n.n), SF_DEC_TCP);
+
+    pb l = { .n = 0 };
+    put32(&l, 30); /* AF_INET6 (BSD), network order */
+    ipv6(&l, 20, 6);
+    tcp(&l, 0x002, NULL, 0);
+    T_EQ_INT(dec(&k, DLT_LOOP, &l, l.n), SF_DEC_TCP);
+    T_EQ_INT(k.ipver, 6);
+    l.b[3] = 99;
+    T_EQ_INT(dec(&k, DLT_LOOP, &l, l.n), SF_DEC_NOT_IP);
+}
+
+TEST(nflog_tlvs)
+{
+    pb p = { .n = 0 };
+    put8(&p, 2); put8(&p, 0); put16(&p, 0);
+    /* a prefix TLV (type 10, 5 bytes of body, padded to 8), little-endian length */
+    put8(&p, 9); put8(&p, 0); put8(&p, 10); put8(&p, 0);
+    putn(&p, "abcd\0\0\0\0", 8);
+    pb ip = { .n = 0 };
+    ipv4(&ip, 5, 40, 0, 6);
+    tcp(&ip, 0x012, NULL, 0);
+    put8(&p, (unsigned)(ip.n + 4)); put8(&p, 0); put8(&p, 9); put8(&p, 0);
+    putn(&p, ip.b, ip.n);
+    sf_pkt k;
+    T_EQ_INT(dec(&k, DLT_NFLOG, &p, p.n), SF_DEC_TCP);
+    T_EQ_INT(k.flags, SF_TH_SYN | SF_TH_ACK);
+    /* a TLV whose length is below its own header is malformed */
+    p.b[4] = 2;
+    T_EQ_INT(dec(&k, DLT_NFLOG, &p, p.n), SF_DEC_MALFORMED);
+}
+
+TEST(ipv6_extension_headers)
+{
+    pb p = { .n = 0 };
+    ipv6(&p, 8 + 8 + 24 + 8 + 20, 0);
+    put8(&p, 60); put8(&p, 0); put16(&p, 0x0104); put32(&p, 0); /* HBH: PadN */
+    put8(&p, 43); put8(&p, 0); put16(&p, 0x0104); put32(&p, 0); /* DSTOPT */
+    put8(&p, 44); put8(&p, 2); put8(&p, 0); put8(&p, 0); put32(&p, 0); /* routing type 0, 1 addr */
+    for (int i = 0; i < 16; i++) put8(&p, 0);
+    put8(&p, 6); put8(&p, 0); put16(&p, 0x0001); put32(&p, 0xabcd); /* fragment: off 0, M */
+    tcp(&p, 0x002, NULL, 0);
+    sf_pkt k;
+    T_EQ_INT(dec(&k, DLT_IPV6 == 229 ? 229 : DLT_RAW, &p, p.n), SF_DEC_TCP);
+    T_EQ_INT(k.ip_hlen, 40 + 8 + 8 + 24 + 8);
+    T_EQ_INT(k.ip_first_frag, 1);
+    T_EQ_INT(k.ip_id, 0xabcd);
+    T_EQ_INT(k.len, 0);
+    T_EQ_INT(k.flags, SF_TH_SYN);
+    /* a later fragment is counted, not decoded */
+    p.b[40 + 8 + 8 + 24 + 2] = 0x05; p.b[40 + 8 + 8 + 24 + 3] = 0xa8;
+    T_EQ_INT(dec(&k, DLT_RAW, &p, p.n), SF_DEC_FRAGMENT);
+    /* the chain cut by the snaplen inside the routing header: truncated */
+    T_EQ_INT(dec(&k, DLT_RAW, &p, 40 + 8 + 8 + 10), SF_DEC_TRUNCATED);
+}
+
+TEST(ipv6_jumbogram_does_not_crash)
+{
+    pb p = { .n = 0 };
+    ipv6(&p, 0, 0);
+    put8(&p, 6); put8(&p, 0); put8(&p, 0xc2); put8(&p, 4); put32(&p, 100000); /* Jumbo Payload */
+    tcp(&p, 0x010, NULL, 0);
+    for (int i = 0; i < 40; i++) put8(&p, 'x');
+    sf_pkt k;
+    T_EQ_INT(dec(&k, DLT_RAW, &p, p.n), SF_DEC_TCP);
+    T_EQ_INT(k.ip_len, 40 + 100000);
+    T_EQ_INT(k.len, 100000 - 8 - 20);
+    T_EQ_INT(k.payload_caplen, 40); /* only what was captured */
+    /* absurd jumbo length: still no read past the buffer */
+    p.b[44] = 0xff; p.b[45] = 0xff; p.b[46] = 0xff; p.b[47] = 0xff;
+    sf_dec_status st = dec(&k, DLT_RAW, &p, p.n);
+    T_CHECK(st == SF_DEC_TCP || st == SF_DEC_MALFORMED);
+    T_CHECK(k.payload_caplen <= 40);
+}
+
+TEST(ipv4_options_fragments_tso)
+{
+    pb p = { .n = 0 };
+    ipv4(&p, 7, 28 + 20 + 3, 0x2000 /* MF, offset 0 */, 6);
+    tcp(&p, 0x018, NULL, 0);
+    putn(&p, "abc", 3);
+    sf_pkt k;
+    T_EQ_INT(dec(&k, DLT_RAW, &p, p.n), SF_DEC_TCP);
+    T_EQ_INT(k.ip_hlen, 28);
+    T_EQ_INT(k.ip_first_frag, 1);
+    T_EQ_INT(k.len, 3);
+    /* a later fragment */
+    p.b[6] = 0x00; p.b[7] = 0x10;
+    T_EQ_INT(dec(&k, DLT_RAW, &p, p.n), SF_DEC_FRAGMENT);
+    /* total length 0: TCP segmentation offload, length from the wire */
+    pb t = { .n = 0 };
+    ipv4(&t, 5, 0, 0x4000, 6);
+    tcp(&t, 0x018, NULL, 0);
+    for (int i = 0; i < 100; i++) put8(&t, 'y');
+    T_EQ_INT(dec(&k, DLT_RAW, &t, t.n), SF_DEC_TCP);
+    T_EQ_INT(k.len, 100);
+}
+
+TEST(truncated_versus_malformed)
+{
+    pb p = { .n = 0 };
+    eth(&p, 0x0800);
+    ipv4(&p, 5, 20 + 40, 0, 6);
+    tcp(&p, 0x002, syn_opts, sizeof syn_opts);
+    sf_pkt k;
+    /* snaplen inside the options: TCP, options marked cut */
+    T_EQ_INT(dec(&k, DLT_EN10MB, &p, 14 + 20 + 20 + 6), SF_DEC_TCP);
+    T_EQ_INT(k.trunc_opt, 1);
+    T_EQ_INT(k.trunc_hdr, 0);
+    T_EQ_INT(k.opt_len, 6);
+    T_EQ_INT(k.mss, 1460);      /* complete options still parsed */
+    T_EQ_INT(k.has_ts, 0);      /* the cut one not */
+    /* inside the fixed header but after the flags: TCP, header marked cut */
+    T_EQ_INT(dec(&k, DLT_EN10MB, &p, 14 + 20 + 16), SF_DEC_TCP);
+    T_EQ_INT(k.trunc_hdr, 1);
+    T_EQ_INT(k.flags, SF_TH_SYN);
+    /* before the flags: truncated */
+    T_EQ_INT(dec(&k, DLT_EN10MB, &p, 14 + 20 + 10), SF_DEC_TRUNCATED);
+    T_EQ_INT(dec(&k, DLT_EN10MB, &p, 14 + 12), SF_DEC_TRUNCATED);
+    T_EQ_INT(dec(&k, DLT_EN10MB, &p, 10), SF_DEC_TRUNCATED);
+    T_EQ_INT(dec(&k, DLT_EN10MB, &p, 0), SF_DEC_TRUNCATED);
+    /* TCP data offset 4 (16 bytes): malformed */
+    pb m = p;
+    m.b[14 + 20 + 12] = 0x40;
+    T_EQ_INT(dec(&k, DLT_EN10MB, &m, m.n), SF_DEC_MALFORMED);
+    T_EQ_INT(k.bad_hlen, 1);
+    /* data offset beyond the IP payload: malformed */
+    m = p;
+    m.b[14 + 20 + 12] = 0xf0;
+    T_EQ_INT(dec(&k, DLT_EN10MB, &m, m.n), SF_DEC_MALFORMED);
+    /* IHL 4, IP version 5, total length < header: malformed */
+    m = p; m.b[14] = 0x44;
+    T_EQ_INT(dec(&k, DLT_EN10MB, &m, m.n), SF_DEC_MALFORMED);
+    m = p; m.b[14] = 0x55;
+    T_EQ_INT(dec(&k, DLT_EN10MB, &m, m.n), SF_DEC_MALFORMED);
+    m = p; m.b[16] = 0; m.b[17] = 10;
+    T_EQ_INT(dec(&k, DLT_EN10MB, &m, m.n), SF_DEC_MALFORMED);
+    /* an unknown link type */
+    T_EQ_INT(dec(&k, 147, &p, p.n), SF_DEC_UNSUPPORTED);
+    T_EQ_INT(sf_decode_dlt_supported(147), 0);
+    T_EQ_INT(sf_decode_dlt_supported(DLT_EN10MB), 1);
+}
+
+TEST(options_sack_and_malformed_lengths)
+{
+    static const uint8_t o[20] = { 1, 1, 5, 18, 0, 0, 0, 10, 0, 0, 0, 20,
+                                   0, 0, 0, 30, 0, 0, 0, 40 };
+    pb p = { .n = 0 };
+    ipv4(&p, 5, 20 + 40, 0, 6);
+    tcp(&p, 0x010, o, sizeof o);
+    sf_pkt k;
+    T_EQ_INT(dec(&k, DLT_RAW, &p, p.n), SF_DEC_TCP);
+    T_EQ_INT(k.nsack, 2);
+    T_EQ_INT(k.sack[0][0], 10);
+    T_EQ_INT(k.sack[0][1], 20);
+    T_EQ_INT(k.sack[1][1], 40);
+    /* an option length of 1 (< 2) stops parsing without failing the packet */
+    static const uint8_t bad[8] = { 2, 1, 0, 0, 0, 0, 0, 0 };
+    pb q = { .n = 0 };
+    ipv4(&q, 5, 20 + 28, 0, 6);
+    tcp(&q, 0x002, bad, sizeof bad);
+    T_EQ_INT(dec(&k, DLT_RAW, &q, q.n), SF_DEC_TCP);
+    T_EQ_INT(k.mss, 0);
+    /* synthesized option bytes (text input) parse the same way */
+    sf_pkt t;
+    memset(&t, 0, sizeof t);
+    t.opt = syn_opts;
+    t.opt_len = sizeof syn_opts;
+    sf_decode_tcp_options(&t);
+    T_EQ_INT(t.mss, 1460);
+    T_EQ_INT(t.wscale, 7);
+    T_EQ_INT(t.sack_perm, 1);
+}
