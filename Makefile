@@ -18,7 +18,7 @@ UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o)
 all: synfin
 
 synfin: $(BUILD)/synfin
-	@cp $< $@
+	@cp $< $@.$$$$ && mv -f $@.$$$$ $@
 
 $(BUILD)/synfin: $(OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
