@@ -166,6 +166,14 @@ static void put_clean(char *dst, size_t n, size_t *at, const char *s, size_t max
     dst[*at] = '\0';
 }
 
+void sf_x_clean(char *dst, size_t n, const char *s, size_t max)
+{
+    size_t at = 0;
+    if (!n) return;
+    dst[0] = '\0';
+    put_clean(dst, n, &at, s, max);
+}
+
 void sf_x_app_label(const sf_appinfo *a, char *buf, size_t n)
 {
     char raw[256];

@@ -98,6 +98,9 @@ void sf_xrec_fill(sf_xrec *r, const sf_pkt *p, const sf_pinfo *pi);
  * printable valid UTF-8, into buf; "" when nothing completes there. */
 void sf_x_app_label(const sf_appinfo *a, char *buf, size_t n);
 
+/* Printable copy of untrusted text (at most max bytes of s): controls dropped,
+ * invalid UTF-8 bytes as '?'; always NUL-terminated. */
+void sf_x_clean(char *dst, size_t n, const char *s, size_t max);
 /* Endpoint "ip:port" ("[v6]:port"), or the text-input host name. */
 void sf_x_endpoint(char *buf, size_t n, const sf_endpoint *e, int ipver, const char *host);
 /* tcpdump's flag letters ("S.", "FP.", ...) into buf (>= 12 bytes). */
