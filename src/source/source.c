@@ -23,7 +23,7 @@ struct sf_source {
     int failures;
     int pending;             /* an open error of paths[idx-1] waits to be reported */
     int cur_counted;         /* the current input is already counted as failed */
-    char err[1024];
+    char err[2048];          /* name (512) + backend text (768) + frame numbers fit */
     int single;              /* built by sf_source_from_backend */
 };
 
