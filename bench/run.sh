@@ -1,0 +1,185 @@
+#!/bin/sh
+# \summary: synfin benchmark (issue #8): build optimised, generate the captures once, time synfin against the libpcap floor and other tools, check the targets
+#
+# Called by `make bench` (make -C bench). Environment:
+#   RUNS=3            timed runs per command (the median is reported)
+#   BENCH_BUDGET=45   stop repeating a command once its runs took this many seconds
+#   BENCH_SCALE=4     the large capture for the memory-flatness check (x the 1x one)
+#   BENCH_CONC=1000000  concurrent connections for the per-connection memory check
+#   BENCH_QUICK=1     smoke run: 0.1x capture, 1 run, 100k concurrent (targets still printed)
+# Output: the table and the targets on stdout; bench/out/results.md keeps the
+# table (docs/performance.md quotes it); bench/out/stderr.log the tools' stderr.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+cd "$root" || exit 1
+O=bench/out
+BIN=$O/bin
+RUNS=${RUNS:-3}
+BUDGET=${BENCH_BUDGET:-45}
+SCALE=${BENCH_SCALE:-4}
+CONC=${BENCH_CONC:-1000000}
+QUICK=${BENCH_QUICK:-0}
+X1=1
+BASE=100000
+if [ "$QUICK" = 1 ]; then RUNS=1; X1=0.1; SCALE=0.4; CONC=200000; BASE=50000; fi
+mkdir -p "$O"
+: > "$O/stderr.log"
+: > "$O/results.txt"
+start=$(date +%s)
+
+for t in gen floor rtime; do
+  [ -x "$BIN/$t" ] || { echo "bench: $BIN/$t missing (run through make -C bench)"; exit 1; }
+done
+
+# ---- synfin, optimised, in its own build directory ----
+echo "bench: building synfin (-O2 -DNDEBUG) in build/bench"
+if ! make -s -j2 BUILD=build/bench OPT="-O2 -DNDEBUG" build/bench/synfin >"$O/build.log" 2>&1; then
+  echo "bench: the optimised build failed:"; tail -n 20 "$O/build.log"; exit 1
+fi
+SF=build/bench/synfin
+
+# ---- captures (cached under bench/out, keyed by the generator's source and options) ----
+stamp=$(cat bench/gen.h bench/gen.c bench/gen_conn.c bench/gen_wire.c | md5sum | cut -c1-16)
+cap() { # NAME GEN-ARGS...
+  f=$O/$1.pcap; shift
+  key="$stamp $*"
+  if [ -f "$f" ] && [ "$(cat "$f.key" 2>/dev/null)" = "$key" ]; then return 0; fi
+  echo "bench: generating $f ($*)"
+  rm -f "$f" "$f.key"
+  "$BIN/gen" "$@" -o "$f.tmp" 2>"$f.info" || { cat "$f.info"; exit 1; }
+  mv "$f.tmp" "$f" && echo "$key" > "$f.key"
+}
+cap bench-1x -x "$X1"
+cap bench-big -x "$(awk -v a="$X1" -v b="$SCALE" 'BEGIN{print a*b}')"
+cap conc-base --concurrent "$BASE"
+cap conc-max --concurrent "$CONC"
+cap synflood --synflood "$CONC"
+C1=$O/bench-1x.pcap
+
+warm() { cat "$@" > /dev/null; cat "$@" > /dev/null; }
+# m ID RUNS CMD... : time CMD (stdout to /dev/null), record "ID median min max rsskib exit runs cpu"
+m() {
+  id=$1; n=$2; shift 2
+  printf 'bench: %-14s %s\n' "$id" "$*"
+  r=$("$BIN/rtime" -n "$n" -b "$BUDGET" -- "$@" 2>>"$O/stderr.log") || r="0 0 0 0 99 0 0"
+  echo "$id $r" >> "$O/results.txt"
+}
+get() { awk -v id="$1" -v f="$2" '$1 == id { print $f; exit }' "$O/results.txt"; }
+
+set -- $("$BIN/floor" "$C1")
+PKTS=$1
+CONNS=$(sed -n 's/.* packets, \([0-9]*\) connections.*/\1/p' "$O/bench-1x.pcap.info")
+FSIZE=$(wc -c < "$C1")
+warm "$C1"
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# ---- speed on the 1x capture ----
+m floor "$RUNS" "$BIN/floor" "$C1"
+m conns "$RUNS" "$SF" conns "$C1"
+m json "$RUNS" "$SF" json "$C1"
+m plain "$RUNS" "$SF" --plain "$C1"
+m lines "$RUNS" "$SF" "$C1"
+m plainS "$RUNS" "$SF" --plain -S "$C1"
+m tcpdump "$RUNS" tcpdump -nn -r "$C1"
+m tcpdumpS "$RUNS" tcpdump -nn -S -r "$C1"
+if command -v tshark >/dev/null 2>&1; then m tshark "$RUNS" tshark -q -z conv,tcp -r "$C1"; fi
+if command -v tcptrace >/dev/null 2>&1; then m tcptrace "$RUNS" tcptrace -n -l "$C1"; fi
+m floor2 "$RUNS" "$BIN/floor" "$C1"   # again at the end: the machine is shared, watch the drift
+load1=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# ---- memory ----
+warm "$O/bench-big.pcap"
+m conns_big 1 "$SF" conns "$O/bench-big.pcap"
+m floor_big 1 "$BIN/floor" "$O/bench-big.pcap"
+warm "$O/conc-base.pcap" "$O/conc-max.pcap"
+m conc_base 1 "$SF" conns "$O/conc-base.pcap"
+m conc_max 1 "$SF" conns "$O/conc-max.pcap"
+"$SF" conns "$O/conc-max.pcap" 2>&1 >/dev/null | tail -n 3 > "$O/conc-max.stderr"
+warm "$O/synflood.pcap"
+m synflood 1 "$SF" conns "$O/synflood.pcap"
+
+# ---- same lines as tcpdump? (first 200k packets) ----
+N=200000
+tcpdump -nn -c $N -r "$C1" 2>/dev/null > "$O/lines.tcpdump"
+"$SF" --plain -c $N "$C1" 2>/dev/null > "$O/lines.synfin"
+same=$(awk 'NR == FNR { a[FNR] = $0; n = FNR; next } FNR <= n && a[FNR] == $0 { s++ } END { print s + 0 }' "$O/lines.tcpdump" "$O/lines.synfin")
+tdl=$(wc -l < "$O/lines.tcpdump"); sfl=$(wc -l < "$O/lines.synfin")
+
+# ---- report ----
+FL=$(get floor 2); FLC=$(get floor 8)
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+row() { # ID LABEL
+  id=$1; label=$2
+  if ! grep -q "^$id " "$O/results.txt"; then return; fi
+  t=$(get "$id" 2); rss=$(get "$id" 5); ex=$(get "$id" 6); n=$(get "$id" 7); c=$(get "$id" 8)
+  if [ "$ex" != 0 ]; then note=" exit $ex"; else note=""; fi
+  awk -v l="$label" -v t="$t" -v fl="$FL" -v c="$c" -v flc="$FLC" -v p="$PKTS" -v r="$rss" -v n="$n" -v note="$note" 'BEGIN {
+    if (t <= 0) t = 1e-9; if (c <= 0) c = 1e-9;
+    printf "| %-38s | %4d | %8.3f | %7.2fx | %7.3f | %7.2fx | %6.2f | %8.1f |%s\n", l, n, t, t / fl, c, c / flc, p / t / 1e6, r / 1024, note }'
+}
+{
+  echo "Capture: $C1: $PKTS packets, $CONNS connections, $(awk -v s="$FSIZE" 'BEGIN{printf "%.0f", s/1e6}') MB (bench/gen.c, seed 8)"
+  echo "Machine: $(nproc) cores, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr); load average $load0 at start, $load1 after the speed runs"
+  echo "Versions: $(tcpdump --version 2>&1 | head -n 2 | tr '\n' ' ')$(command -v tshark >/dev/null && tshark --version 2>/dev/null | head -n 1)"
+  echo
+  echo "| command (1x capture, page cache warm) | runs | wall s   | / floor  | CPU s   | / floor  | Mpkt/s | RSS MiB  |"
+  echo "|----------------------------------------|------|----------|----------|---------|----------|--------|----------|"
+  row floor "libpcap floor (pcap_next_ex only)"
+  row conns "synfin conns"
+  row json "synfin json > /dev/null"
+  row plain "synfin --plain > /dev/null (lines)"
+  row lines "synfin (annotated lines) > /dev/null"
+  row plainS "synfin --plain -S > /dev/null"
+  row tcpdump "tcpdump -nn -r > /dev/null"
+  row tcpdumpS "tcpdump -nn -S -r > /dev/null"
+  row tshark "tshark -q -z conv,tcp"
+  row tcptrace "tcptrace -n -l"
+  row floor2 "libpcap floor, again after the runs"
+  command -v tshark >/dev/null 2>&1 || echo "| tshark: not installed (skipped) | | | | | |"
+  command -v tcptrace >/dev/null 2>&1 || echo "| tcptrace: not installed (skipped; apt-get install tcptrace) | | | | | |"
+} > "$O/results.md"
+
+B=$(get conns_big 5); S1=$(get conns 5); CB=$(get conc_base 5); CM=$(get conc_max 5)
+{
+  echo
+  echo "Memory (synfin conns, peak RSS):"
+  echo "- 1x capture: $(mib "$S1") MiB; ${SCALE}x capture ($(sed -n 's/.*: \([0-9]*\) packets.*/\1/p' "$O/bench-big.pcap.info") packets): $(mib "$B") MiB in $(get conns_big 2) s (floor $(get floor_big 2) s)"
+  echo "- $BASE concurrent handshaked connections: $(mib "$CB") MiB; $CONC: $(mib "$CM") MiB -> $(awk -v a="$CB" -v b="$CM" -v n="$CONC" -v m="$BASE" 'BEGIN { printf "%.0f", (b - a) * 1024 / (n - m) }') bytes per live connection"
+  echo "- $CONC SYNs from random tuples (issue #9): $(mib "$(get synflood 5)") MiB in $(get synflood 2) s"
+  [ -s "$O/conc-max.stderr" ] && echo "- synfin's stderr on the $CONC-connection capture: $(tr '\n' ' ' < "$O/conc-max.stderr")"
+  echo
+  echo "Same lines: synfin --plain vs tcpdump -nn on the first $N packets: $same of $tdl tcpdump lines identical (synfin printed $sfl)"
+} >> "$O/results.md"
+cat "$O/results.md"
+
+# ---- targets ----
+fails=0
+verdict() { # LABEL OK(0/1) MEASURED
+  if [ "$2" = 1 ]; then v=PASS; else v=FAIL; fails=$((fails + 1)); fi
+  printf '%-4s  %-64s %s\n' "$v" "$1" "$3"
+}
+ok() { awk "BEGIN { exit !($1) }" && echo 1 || echo 0; }
+rc_ok() { [ "$(get "$1" 6)" = 0 ] && echo 1 || echo 0; }
+echo
+echo "Targets (issue #8; ratios of wall-clock medians, CPU-time ratio in brackets):"
+busy=$(awk -v l="$load0" -v n="$(nproc)" 'BEGIN { split(l, a, " "); print (a[1] > n) ? 1 : 0 }')
+[ "$busy" = 1 ] && echo "      WARNING: the machine was busy (load $load0 on $(nproc) cores): wall times are inflated; see the CPU ratios"
+ratio() { awk -v a="$(get "$1" "$3")" -v b="$(get "$2" "$3")" 'BEGIN { if (b <= 0) b = 1e-9; printf "%.2f", a / b }'; }
+r=$(ratio conns floor 2); rc=$(ratio conns floor 8)
+verdict "synfin conns <= 3x the libpcap floor" "$(ok "$r <= 3 && $(rc_ok conns)")" "${r}x [cpu ${rc}x]"
+r=$(ratio json floor 2); rc=$(ratio json floor 8)
+verdict "synfin json > /dev/null <= 3x the libpcap floor" "$(ok "$r <= 3 && $(rc_ok json)")" "${r}x [cpu ${rc}x]"
+r=$(ratio tcpdump plain 2); rc=$(ratio tcpdump plain 8)
+verdict "lines (--plain) >= 3x faster than tcpdump -nn -r" "$(ok "$r >= 3 && $(rc_ok plain)")" "${r}x faster [cpu ${rc}x]"
+r2=$(ratio tcpdumpS plainS 2)
+echo "      (stricter, no relative-seq table on either side: tcpdump -nn -S vs synfin --plain -S: ${r2}x faster)"
+verdict "peak RSS of conns <= 64 MiB on the 1x capture" "$(ok "$S1 <= 65536 && $(rc_ok conns)")" "$(mib "$S1") MiB"
+r=$(awk -v a="$B" -v b="$S1" 'BEGIN{printf "%.2f", a/b}')
+verdict "peak RSS flat from 1x to ${SCALE}x (<= 1.25x)" "$(ok "$r <= 1.25 && $(rc_ok conns_big)")" "${r}x ($(mib "$S1") -> $(mib "$B") MiB)"
+r=$(awk -v a="$CB" -v b="$CM" -v n="$CONC" -v m="$BASE" 'BEGIN { printf "%.0f", (b - a) * 1024 / (n - m) }')
+verdict "<= 256 bytes per live connection" "$(ok "$r <= 256 && $(rc_ok conc_max)")" "$r bytes"
+verdict "$CONC concurrent connections in <= 300 MiB" "$(ok "$CM <= 307200 && $(rc_ok conc_max)")" "$(mib "$CM") MiB"
+echo
+echo "bench: done in $(( $(date +%s) - start )) s; table in $O/results.md; $fails target(s) failed"
+[ "$fails" = 0 ]
