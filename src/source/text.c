@@ -337,15 +337,18 @@ static void fill_tcp(txt_st *s, const sf_txt_line *L, const sf_txseq_res *r, sf_
     }
     p->ip_len = iph + p->seg_len;
     p->wirelen = p->ip_len;
+    if (L->ip_missing && L->ip_missing < p->wirelen) p->wirelen -= L->ip_missing;
     p->caplen = iph + p->l4_caplen;
+    if (p->caplen > p->wirelen) p->caplen = p->wirelen;
     p->l3_caplen = p->l3 ? iph : p->caplen;
 }
 
-static void fill_record(txt_st *s, const sf_txt_line *L, const sf_txseq_res *r, sf_pkt *p)
+static void fill_record(txt_st *s, const sf_txt_line *L, const sf_txseq_res *r, const sf_pkt *tsrc, sf_pkt *p)
 {
     memset(p, 0, sizeof *p);
     p->wscale = -1;
-    convert_ts(s, L, p);
+    p->ts = tsrc->ts;
+    p->ts_missing = tsrc->ts_missing;
     p->dlt = DLT_RAW;
     p->ipver = L->ipver;
     p->ethertype = L->ipver == 6 ? 0x86dd : 0x0800;
@@ -436,10 +439,14 @@ static sf_src_rc txt_next(void *st, sf_pkt *out, char *err, size_t errlen)
         }
         sf_txt_line *L = q_at(s, 0);
         sf_txseq_res r;
+        sf_pkt tp;
         memset(&r, 0, sizeof r);
+        memset(&tp, 0, sizeof tp);
+        convert_ts(s, L, &tp);
         if (L->kind == SF_TXT_TCP && L->trunc != SF_TXT_TR_PORTS && L->trunc != SF_TXT_TR_HDR && !L->bad_hlen)
-            sf_txseq_apply(s->seq, L, peek_cb, s, &r);
-        fill_record(s, L, &r, out);
+            sf_txseq_apply(s->seq, L, tp.ts_missing ? -1 : tp.ts.sec * 1000000000ll + tp.ts.nsec,
+                           peek_cb, s, &r);
+        fill_record(s, L, &r, &tp, out);
         s->qhead = (s->qhead + 1) % QCAP;
         s->qn--;
         if (s->have_prog && !filter_match(s, out)) continue;

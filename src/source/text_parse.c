@@ -380,6 +380,13 @@ static int parse_hosts(tok *t, int nt, sf_txt_line *L, int want_port)
             return -1;
         si = nt - 3;
     }
+    /* "IP truncated-ip - 768 bytes missing! a.p > b.q:": the frame was shorter than the IP length */
+    for (int i = 0; i + 3 < si; i++) {
+        uint64_t v;
+        if (tok_is(&t[i], "truncated-ip") && tok_is(&t[i + 1], "-") && read_dec(t[i + 2].p, &v) == t[i + 2].n &&
+            v <= 0xffffffffu)
+            L->ip_missing = (uint32_t)v;
+    }
     /* the IP/IP6 keyword closest before SRC */
     int kw = 0;
     for (int i = si - 1; i >= 0 && !kw; i--) {

@@ -73,6 +73,7 @@ typedef struct sf_txt_line {
     uint8_t bad_hlen;          /* "[bad hdr length N - too short|long ...]" */
     uint16_t hlen;             /* bad_hlen: as printed; else 0 (text.c computes) */
     uint32_t seg_len_hint;     /* "too long, > L": L */
+    uint32_t ip_missing;       /* "IP truncated-ip - N bytes missing!": N */
     uint32_t rem_caplen;       /* "[remaining caplen(N) < header length(M)]": N+1, 0 if absent */
 
     /* options, synthesized as wire bytes (text_opt.c) */

@@ -19,6 +19,12 @@ typedef struct tx_tuple {
     uint32_t base[2];          /* subtracted from the seq sent by endpoint i */
     uint32_t nxt[2];           /* highest next-seq seen from endpoint i */
     uint32_t maxack[2];        /* highest ack sent by endpoint i */
+    /* keep-alive / zero-window-probe pattern, per sender */
+    uint8_t have_last[2], last_ka[2], peer_quiet[2], peer_win0[2];
+    uint32_t last_ack[2];
+    uint64_t last_opt[2];      /* option bytes' hash, TS values left out */
+    uint16_t last_win[2];
+    int64_t last_t[2];
     uint64_t last;
 } tx_tuple;
 
@@ -259,7 +265,63 @@ static int look_ahead(sf_txseq *t, tx_tuple *T, const sf_txt_line *L, uint32_t a
     return 0;
 }
 
-void sf_txseq_apply(sf_txseq *t, const sf_txt_line *L, sf_txseq_peek peek, void *ctx, sf_txseq_res *r)
+#define KA_GAP_NS 200000000ll   /* keep-alive and probe timers are >= 200 ms */
+
+/* The options a segment carries apart from its timestamp values. */
+static uint64_t opt_sig(const sf_txt_line *L)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (unsigned i = 0; i < L->opt_len; i++) {
+        uint8_t b = L->opt[i];
+        h ^= b;
+        h *= 1099511628211ull;
+        if (b == 0 || b == 1) continue;
+        if (i + 1 >= L->opt_len || L->opt[i + 1] < 2) break;
+        unsigned n = L->opt[i + 1];
+        if (b == 8) { i += n - 1; continue; } /* TS: kind only */
+        for (unsigned k = 1; k < n && i + k < L->opt_len; k++) { h ^= L->opt[i + k]; h *= 1099511628211ull; }
+        i += n - 1;
+    }
+    return h;
+}
+
+/* A pure ACK from d that repeats d's last ack and window after a quiet gap,
+ * with the peer silent since (or only answering earlier probes), or while
+ * the peer's window is zero: a keep-alive or a zero-window probe. Normal
+ * stacks send no other segment that carries no new information. */
+static int looks_keepalive(const tx_tuple *T, int d, const sf_txt_line *L, uint32_t a, int64_t t_ns)
+{
+    if (L->has_seq || L->len || (L->flags & (SF_TH_SYN | SF_TH_FIN | SF_TH_RST)) || !(L->flags & SF_TH_ACK))
+        return 0;
+    if (!T->have_last[d] || !L->has_win || a != T->last_ack[d] || L->win != T->last_win[d] ||
+        opt_sig(L) != T->last_opt[d])
+        return 0;
+    if (t_ns < 0 || T->last_t[d] < 0 || t_ns - T->last_t[d] < KA_GAP_NS)
+        return 0;
+    if (!T->nxt_known[d])
+        return 0;
+    return T->peer_quiet[d] || T->peer_win0[d];
+}
+
+static void note_pattern(tx_tuple *T, int d, const sf_txt_line *L, uint32_t a, int64_t t_ns, int ka)
+{
+    int e = !d;
+    int pure = !L->len && !(L->flags & (SF_TH_SYN | SF_TH_FIN | SF_TH_RST));
+    /* for e, d stays "quiet" while it only answers e's probes */
+    int response = pure && T->last_ka[e] && T->have_last[d] && a == T->last_ack[d] && L->win == T->last_win[d];
+    if (!response) T->peer_quiet[e] = 0;
+    T->peer_win0[e] = L->has_win && L->win == 0 && (L->flags & SF_TH_ACK);
+    T->have_last[d] = 1;
+    T->last_ack[d] = a;
+    T->last_win[d] = L->win;
+    T->last_opt[d] = opt_sig(L);
+    T->last_t[d] = t_ns;
+    T->last_ka[d] = (uint8_t)ka;
+    T->peer_quiet[d] = 1;
+}
+
+void sf_txseq_apply(sf_txseq *t, const sf_txt_line *L, int64_t t_ns, sf_txseq_peek peek, void *ctx,
+                    sf_txseq_res *r)
 {
     tx_key k;
     int d;
@@ -289,8 +351,12 @@ void sf_txseq_apply(sf_txseq *t, const sf_txt_line *L, sf_txseq_peek peek, void 
 
     /* seq */
     uint32_t s;
-    int guessed = 0;
-    if (L->has_seq) {
+    int guessed = 0, ka = 0;
+    if (looks_keepalive(T, d, L, a, t_ns)) {
+        /* seq = the peer's acknowledged edge (snd.una) - 1 */
+        s = (T->ack_known[e] ? T->maxack[e] : T->nxt[d]) - 1;
+        ka = 1;
+    } else if (L->has_seq) {
         s = L->seq + (rel ? T->base[d] : 0);
     } else if (T->nxt_known[d] || T->ack_known[e]) {
         s = T->nxt_known[d] ? T->nxt[d] : T->maxack[e];
@@ -335,6 +401,8 @@ void sf_txseq_apply(sf_txseq *t, const sf_txt_line *L, sf_txseq_peek peek, void 
         T->nxt_known[d] = 1;
         T->ack_known[d] = 0;
         if (!ackf) { T->nxt_known[e] = 0; T->ack_known[e] = 0; }
+    } else if (ka) {
+        /* a probe's seq is behind the edge: it moves nothing */
     } else if (!guessed || !T->nxt_known[d]) {
         T->nxt[d] = T->nxt_known[d] ? seqmax(T->nxt[d], end) : end;
         T->nxt_known[d] = 1;
@@ -343,7 +411,9 @@ void sf_txseq_apply(sf_txseq *t, const sf_txt_line *L, sf_txseq_peek peek, void 
         T->maxack[d] = T->ack_known[d] ? seqmax(T->maxack[d], a) : a;
         T->ack_known[d] = 1;
     }
+    note_pattern(T, d, L, a, t_ns, ka);
     r->seq = s;
     r->ack = a;
     r->seq_guessed = (uint8_t)guessed;
+    r->keepalive = (uint8_t)ka;
 }

@@ -15,6 +15,7 @@ typedef struct sf_txseq_res {
     uint32_t seq, ack;               /* absolute */
     uint32_t sack[SF_TXT_SACK_MAX][2]; /* absolute */
     uint8_t seq_guessed;             /* seq was not printed and could only be guessed */
+    uint8_t keepalive;               /* read as a keep-alive / zero-window probe (seq = next - 1) */
 } sf_txseq_res;
 
 /* Tables hold at most max_tuples entries (oldest evicted beyond that). */
@@ -25,8 +26,12 @@ void sf_txseq_free(sf_txseq *t);
  * ones: mirrors tcpdump's relative-numbering table (a base per tuple set by
  * the first ACK-bearing packet or an ACK-bearing SYN), decides per tuple
  * whether the text is relative (default) or absolute (-S) from the values,
- * and infers the seq tcpdump leaves out of pure ACKs. */
-void sf_txseq_apply(sf_txseq *t, const sf_txt_line *L, sf_txseq_peek peek, void *ctx, sf_txseq_res *r);
+ * and infers the seq tcpdump leaves out of pure ACKs (a keep-alive or a
+ * zero-window probe, seq = next - 1, is told by its pattern: an ACK
+ * repeating the sender's last ack and window after a quiet gap). t_ns is
+ * the packet time in ns (-1 when the text had none). */
+void sf_txseq_apply(sf_txseq *t, const sf_txt_line *L, int64_t t_ns, sf_txseq_peek peek, void *ctx,
+                    sf_txseq_res *r);
 
 /* Tuples decided relative / absolute so far (for tests and diagnostics). */
 void sf_txseq_votes(const sf_txseq *t, uint64_t *rel, uint64_t *abs);

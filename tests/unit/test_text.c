@@ -253,7 +253,7 @@ static void rebuild(const char *const *txt, size_t n, sf_txseq_res *out)
     lines_ctx c = { v, n, 0 };
     for (size_t i = 0; i < n; i++) {
         c.cur = i;
-        sf_txseq_apply(t, &v[i], peek, &c, &out[i]);
+        sf_txseq_apply(t, &v[i], (int64_t)i * 1000000000ll, peek, &c, &out[i]);
     }
     sf_txseq_free(t);
     free(v);
