@@ -198,10 +198,10 @@ static void explain_pkt(sf_explain *ex, sf_ex_conn *k, const sf_xconn *x, const 
             } else if (!pc->fin_seen) {
                 if (r->len > 0) {
                     sf_ex_say(ex, 4, SF_M_FIN_ON_DATA, side, sf_ex_num(ex, finrel));
-                    sf_ex_say(ex, 4, SF_M_ACTIVE_CLOSER, side);
+                    if (!k->both_closed) sf_ex_say(ex, 4, SF_M_ACTIVE_CLOSER, side);
                     add_close_item(k, "data+FIN", r->frame);
                 } else {
-                    sf_ex_say(ex, 4, SF_M_FIN_FIRST, side, sf_ex_num(ex, finrel));
+                    sf_ex_say(ex, 4, k->both_closed ? SF_M_FIN_FIRST_BOTH : SF_M_FIN_FIRST, side, sf_ex_num(ex, finrel));
                     add_close_item(k, "FIN", r->frame);
                 }
             } else {
@@ -322,6 +322,7 @@ void sf_ex_render(sf_explain *ex, const sf_xconn *x, const sf_conn *c)
     sf_ex_conn k;
     memset(&k, 0, sizeof k);
     k.irtt_ns = c ? c->irtt_ns : -1;
+    k.both_closed = c && c->active_closer == SF_SIDE_BOTH;
     /* initial states of a connection that starts with the client's SYN */
     const sf_xrec *r0 = sf_xconn_count(x) ? sf_xconn_at(x, 0) : NULL;
     if (r0 && (r0->flags & (SF_TH_SYN | SF_TH_ACK)) == SF_TH_SYN && r0->dir == 0 &&

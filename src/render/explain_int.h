@@ -47,6 +47,7 @@ typedef struct sf_ex_conn {
     uint64_t data_pkts;
     uint8_t cumulative_said;
     int64_t irtt_ns;
+    int both_closed;             /* the connection's close turned out simultaneous */
     struct { char what[16]; uint64_t frame; } close[SF_EX_MAX_CLOSE];
     unsigned nclose;
 } sf_ex_conn;

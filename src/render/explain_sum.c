@@ -158,9 +158,9 @@ void sf_ex_summary(sf_explain *ex, const sf_ex_conn *k, const sf_xconn *x, const
     case SF_OPEN_INCOMPLETE: sf_ex_say(ex, 2, SF_M_SUM_OPEN_INCOMPLETE); break;
     default: break;
     }
-    sf_ex_say(ex, 2, SF_M_SUM_DATA, sf_ex_count(ex, c->c2s.bytes, SF_M_N_BYTE),
-              sf_ex_count(ex, c->c2s.pkts, SF_M_N_PACKET), sf_ex_count(ex, c->s2c.bytes, SF_M_N_BYTE),
-              sf_ex_count(ex, c->s2c.pkts, SF_M_N_PACKET));
+    sf_ex_say(ex, 2, SF_M_SUM_DATA, sf_ex_count(ex, c->c2s.pkts, SF_M_N_PACKET),
+              sf_ex_count(ex, c->c2s.bytes, SF_M_N_BYTE), sf_ex_count(ex, c->s2c.pkts, SF_M_N_PACKET),
+              sf_ex_count(ex, c->s2c.bytes, SF_M_N_BYTE));
 
     /* application */
     if (c->app.proto == SF_APP_HTTP && c->app.http_requests) {

@@ -52,6 +52,7 @@ typedef enum sf_msg {
     SF_M_LAST_OF_CLOSE,     /* (no args) */
     /* close */
     SF_M_FIN_FIRST,         /* side, FIN rel seq */
+    SF_M_FIN_FIRST_BOTH,    /* side, FIN rel seq (the close turns out simultaneous) */
     SF_M_FIN_ON_DATA,       /* side, FIN rel seq */
     SF_M_ACTIVE_CLOSER,     /* side */
     SF_M_FIN_MERGED,        /* side, peer, ack, peer FIN rel seq */
@@ -101,7 +102,7 @@ typedef enum sf_msg {
     SF_M_SUM_OPEN_MIDSTREAM,
     SF_M_SUM_OPEN_INCOMPLETE,
     SF_M_SUM_TIME_WAIT_BOTH,
-    SF_M_SUM_DATA,          /* c2s bytes, c2s pkts, s2c bytes, s2c pkts */
+    SF_M_SUM_DATA,          /* c2s pkts, c2s bytes, s2c pkts, s2c bytes */
     SF_M_SUM_HTTP,          /* requests, method, uri, status */
     SF_M_SUM_HTTP_NOSTATUS, /* requests, method, uri */
     SF_M_SUM_TLS,           /* version */

@@ -58,11 +58,11 @@ void sf_ladder_summary(char *buf, size_t n, const sf_xconn *x, const sf_conn *c,
     sf_x_dur(dur, sizeof dur, x->ts_missing ? -1 : x->last_ns - x->first_ns);
     snprintf(buf, n,
              "open %s%sclose %s%sactive closer %s%sTIME_WAIT %s%siRTT %s%s"
-             "client%sserver %llu bytes in %llu pkts%sserver%sclient %llu bytes in %llu pkts%sduration %s",
+             "client%sserver %llu bytes in %llu pkt%s%sserver%sclient %llu bytes in %llu pkt%s%sduration %s",
              sf_open_name(c->open), sep, sf_close_name(c->close), sep, sf_side_name(c->active_closer), sep,
              sf_side_name(c->time_wait), sep, irtt, brk ? brk : sep,
-             arr, (unsigned long long)c->c2s.bytes, (unsigned long long)c->c2s.pkts, sep,
-             arr, (unsigned long long)c->s2c.bytes, (unsigned long long)c->s2c.pkts, sep, dur);
+             arr, (unsigned long long)c->c2s.bytes, (unsigned long long)c->c2s.pkts, c->c2s.pkts == 1 ? "" : "s", sep,
+             arr, (unsigned long long)c->s2c.bytes, (unsigned long long)c->s2c.pkts, c->s2c.pkts == 1 ? "" : "s", sep, dur);
 }
 
 /* ---- terminal drawing ---- */

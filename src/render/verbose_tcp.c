@@ -221,7 +221,7 @@ static void seqack(sf_vbuf *b, const sf_pkt *p, const sf_pinfo *pi, size_t *irtt
     if (pi->irtt_ns >= 0) {
         sf_v_secs(x, sizeof x, pi->irtt_ns);
         sf_vb_line(b, 2, "[iRTT: %s seconds]", x);
-    } else if (irtt_at && (pi->role & SF_ROLE_SYN_ACK)) {
+    } else if (irtt_at && (pi->role & (SF_ROLE_SYN | SF_ROLE_SYN_ACK))) {
         *irtt_at = b->len; /* filled in once the handshake's ACK is seen */
     }
     if (pi->analysis) {
@@ -349,8 +349,8 @@ void sf_v_tcp(sf_vbuf *b, const sf_pkt *p, const sf_pinfo *pi, const sf_conn *c,
     } else if (ck == partial || (unsigned)ck + (unsigned)partial == 0xffffu) { /* folded sum, or its complement */
         sf_vb_line(b, 1, "Checksum: 0x%04x [partial: pseudo-header sum only]", ck);
         sf_vb_line(b, 1, "[Calculated Checksum: 0x%04x]", calc);
-        sf_vb_line(b, 1, "[Checksum Status: Offloaded (captured on the sending host before the network card "
-                   "filled in the checksum: not an error)]");
+        sf_vb_line(b, 1, "[Checksum Status: Offloaded (the field holds only the pseudo-header sum: the sender "
+                   "leaves the checksum to the network card, and the capture saw the packet before that; not an error)]");
     } else {
         sf_vb_line(b, 1, "Checksum: 0x%04x incorrect, should be 0x%04x", ck, calc);
         sf_vb_line(b, 1, "[Calculated Checksum: 0x%04x]", calc);
