@@ -171,6 +171,14 @@ static int capture_start(capture *cp, const char *path, char *err, size_t errlen
         sf_pkt pkt;
         uint64_t n = 0;
         while (b.next(b.st, &pkt, e, sizeof e) == SF_SRC_PACKET) n++;
+        /* Stopping: a second signal (Ctrl-C reaches the whole process group,
+         * then the lab's own SIGTERM) must not cut the file's closing. */
+        sigset_t stop;
+        sigemptyset(&stop);
+        sigaddset(&stop, SIGINT);
+        sigaddset(&stop, SIGTERM);
+        sigaddset(&stop, SIGHUP);
+        sigprocmask(SIG_BLOCK, &stop, NULL);
         b.close(b.st);
         if (write(p[1], &n, sizeof n) != (ssize_t)sizeof n) _exit(1);
         _exit(0);
