@@ -92,11 +92,11 @@ static int at_boundary(const sf_app_dir *d)
 
 /* Recognise the protocol from the first bytes p[0..n); returns SF_AD_TLS,
  * SF_AD_HTTP, SF_AD_NEW (need more bytes) or SF_AD_RETRY (neither). */
-static int detect(uint8_t want, const uint8_t *p, size_t n, int strict, int tls_hint)
+static int detect(const uint8_t *p, size_t n, int strict, int tls_hint)
 {
-    int t = (want == SF_APP_NONE || want == SF_APP_TLS) ? sf_tls_detect(p, n, strict) : 0;
+    int t = sf_tls_detect(p, n, strict);
     if (t == 1 && strict && !tls_hint && p[0] != 22) t = 0;
-    int h = (want == SF_APP_NONE || want == SF_APP_HTTP) ? sf_http_detect(p, n, strict) : 0;
+    int h = sf_http_detect(p, n, strict);
     if (t == 1) return SF_AD_TLS;
     if (h == 1) return SF_AD_HTTP;
     if (!strict && (t < 0 || h < 0)) return SF_AD_NEW;
@@ -142,8 +142,8 @@ static void segment(sf_app_conn *a, int dir, uint32_t rel_seq, const uint8_t *da
         size_t more = sf_cur_left(&peek) < 16 ? sf_cur_left(&peek) : 16;
         sf_get_bytes(&peek, tmp + m, more);
         m += more;
-        int st = d->st == SF_AD_RETRY ? detect(sum->proto, c.p, sf_cur_left(&c), 1, tls_hint)
-                                       : detect(sum->proto, tmp, m, 0, tls_hint);
+        int st = d->st == SF_AD_RETRY ? detect(c.p, sf_cur_left(&c), 1, tls_hint)
+                                       : detect(tmp, m, 0, tls_hint);
         if (st == SF_AD_NEW) {
             if (m <= sizeof d->pre && !trunc) {     /* too few bytes yet: keep them */
                 memcpy(d->pre, tmp, m);
@@ -160,8 +160,10 @@ static void segment(sf_app_conn *a, int dir, uint32_t rel_seq, const uint8_t *da
         }
         d->st = (uint8_t)st;
         memset(&d->u, 0, sizeof d->u);
-        if (sum->proto == SF_APP_NONE) sum->proto = st == SF_AD_TLS ? SF_APP_TLS : SF_APP_HTTP;
-        out->proto = sum->proto;
+        /* each direction is recognised on its own (an HTTP request answered by a
+         * TLS alert is both); the connection is what was recognised first */
+        d->proto = st == SF_AD_TLS ? SF_APP_TLS : SF_APP_HTTP;
+        if (sum->proto == SF_APP_NONE) sum->proto = d->proto;
         if (d->pre_len) {
             sf_cur pc = sf_cur_make(d->pre, d->pre_len);
             int r = feed(&x, d, &pc, SIZE_MAX);
@@ -191,7 +193,7 @@ void sf_app_segment(sf_app_conn **ac, int dir, uint32_t rel_seq, const uint8_t *
     }
     segment(a, dir & 1, rel_seq, data, len, caplen, tls_port(server_port) || tls_port(client_port),
             out, sum);
-    out->proto = sum->proto;
+    out->proto = a->d[dir & 1].proto ? a->d[dir & 1].proto : sum->proto;
     if (a->d[0].st == SF_AD_END && a->d[1].st == SF_AD_END) {
         sf_app_free(a);
         *ac = &sf_app_gone;

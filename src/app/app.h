@@ -106,8 +106,9 @@ void sf_app_free(sf_app_conn *ac);
 /* Attribution (docs/app.md): a TLS record is reported in the segment where
  * the record COMPLETES (as tshark does); an HTTP message in the segment where
  * its header block completes. *sum is initialised (sf_conn_app_init) by the
- * first call that allocates *ac; out->proto is the connection's protocol so
- * far, so a continuation segment has proto set and nrec 0 / no HTTP fields. */
+ * first call that allocates *ac; out->proto is the protocol of this segment's
+ * direction (else the connection's, i.e. the first recognised), so a
+ * continuation segment has proto set and nrec 0 / no HTTP fields. */
 
 /* Test and fuzz helper (no allocation survives the call): feeds two byte
  * streams (client->server, server->client) through sf_app_segment in chunks

@@ -67,6 +67,7 @@ enum { SF_AD_NEW = 0, SF_AD_RETRY, SF_AD_TLS, SF_AD_HTTP, SF_AD_END };
 
 typedef struct sf_app_dir {
     uint8_t st;          /* SF_AD_* */
+    uint8_t proto;       /* SF_APP_* this direction was recognised as (kept after END) */
     uint8_t pre_len;
     uint8_t pre[16];     /* first bytes, while too few to recognise */
     uint32_t next;       /* next expected relative sequence */

@@ -491,6 +491,24 @@ TEST(app_garbage_and_other_protocols_are_not_recognised)
     conn_free(&e);
 }
 
+TEST(app_http_request_answered_by_tls_alert)
+{
+    const char *req = "GET / HTTP/1.1\r\nHost: h\r\n\r\n";
+    bb al = { .n = 0 };
+    size_t r = rec_begin(&al, 21); u8(&al, 2); u8(&al, 70); rec_end(&al, r);
+    conn c; conn_init(&c);
+    sf_appinfo *o = send(&c, 0, (const uint8_t *)req, strlen(req));
+    T_EQ_INT(o->proto, SF_APP_HTTP);
+    o = send(&c, 1, al.b, al.n);
+    T_EQ_INT(o->proto, SF_APP_TLS);
+    T_EQ_INT(o->alert_desc, 70);
+    T_EQ_INT(c.sum.proto, SF_APP_HTTP);                  /* recognised first */
+    T_EQ_INT(c.sum.alert_desc, 70);
+    T_EQ_INT(c.sum.alert_from, 1);
+    T_EQ_STR(sf_tls_alert_name(70), "protocol_version");
+    conn_free(&c);
+}
+
 TEST(app_names)
 {
     T_EQ_STR(sf_tls_hs_name(1), "client_hello");
