@@ -105,7 +105,7 @@ int sf_ladder_html_open(sf_ladder *ld)
     sf_out_str(o, "</title>\n<style>\n"
                "body{font-family:'DejaVu Sans',sans-serif;margin:1.2em;color:#222}\n"
                "table{border-collapse:collapse;margin-bottom:1.5em}\n"
-               "th,td{border:1px solid #bbb;padding:2px 6px;font-size:13px;text-align:left}\n"
+               "th,td{border:1px solid #bbb;padding:2px 6px;font-size:13px;text-align:left}\ntd{white-space:nowrap}\n"
                "th{background:#eee}\nsection.conn{margin:1.2em 0;border-top:2px solid #ddd;padding-top:.5em}\n"
                "h2{font-size:16px;margin:.3em 0}\np.sum{font-size:13px;margin:.2em 0 .5em}\n"
                ".legend span{margin-right:1em;font-size:13px}\n");
