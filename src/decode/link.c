@@ -1,4 +1,4 @@
-/* \summary: link-layer decoders: Ethernet (+VLAN/QinQ, LLC/SNAP), Linux SLL/SLL2, RAW, NULL/LOOP, NFLOG, PPP, C-HDLC, ARCnet */
+/* \summary: link-layer decoders: Ethernet (+VLAN/QinQ, LLC/SNAP), Linux SLL/SLL2, RAW, NULL/LOOP, NFLOG, PPP, C-HDLC, ARCnet, IPoIB */
 #include <pcap/pcap.h>
 #include "decode_int.h"
 
@@ -16,6 +16,9 @@
 #endif
 #ifndef DLT_C_HDLC
 #define DLT_C_HDLC 104
+#endif
+#ifndef DLT_IPOIB
+#define DLT_IPOIB 242
 #endif
 #ifndef DLT_IPV4
 #define DLT_IPV4 228
@@ -204,12 +207,22 @@ static sf_dec_status link_arcnet(sf_pkt *p, sf_cur *c, uint16_t *out)
     return SF_DEC_NOT_IP;
 }
 
+/* IP over InfiniBand (RFC 4391): 40 bytes of addresses, ethertype(2), reserved(2). */
+static sf_dec_status link_ipoib(sf_pkt *p, sf_cur *c, uint16_t *out)
+{
+    sf_cur_skip(c, 40);
+    uint16_t et = sf_get_be16(c);
+    sf_cur_skip(c, 2);
+    if (!sf_cur_ok(c)) return cut_short(p, "IPoIB header cut short");
+    return ethertype_final(p, et, out);
+}
+
 int sf_decode_dlt_supported(int dlt)
 {
     switch (dlt) {
     case DLT_EN10MB: case DLT_LINUX_SLL: case DLT_LINUX_SLL2: case DLT_RAW:
     case DLT_IPV4: case DLT_IPV6: case DLT_NULL: case DLT_LOOP: case DLT_NFLOG:
-    case DLT_PPP: case DLT_PPP_SERIAL: case DLT_C_HDLC: case DLT_ARCNET_LINUX:
+    case DLT_PPP: case DLT_PPP_SERIAL: case DLT_C_HDLC: case DLT_ARCNET_LINUX: case DLT_IPOIB:
         return 1;
     default:
         return dlt == 101; /* LINKTYPE_RAW, should libpcap pass it through */
@@ -231,6 +244,7 @@ sf_dec_status sf_dec_link(sf_pkt *p, int dlt, sf_cur *c, uint16_t *ethertype)
     case DLT_PPP: case DLT_PPP_SERIAL: return link_ppp(p, c, ethertype);
     case DLT_C_HDLC: return link_chdlc(p, c, ethertype);
     case DLT_ARCNET_LINUX: return link_arcnet(p, c, ethertype);
+    case DLT_IPOIB: return link_ipoib(p, c, ethertype);
     default:
         if (dlt == DLT_RAW || dlt == 101) return link_raw(p, c, ethertype);
         p->why = "unsupported link type";

@@ -18,8 +18,8 @@ static void app_label(sf_out *o, const sf_appinfo *a)
 {
     if (a->proto == SF_APP_HTTP) {
         if (a->http_method[0])
-            sf_out_printf(o, ": HTTP: %s %s %s", a->http_method, a->http_uri,
-                          a->http_version[0] ? a->http_version : "");
+            sf_out_printf(o, ": HTTP: %s %s%s%s", a->http_method, a->http_uri,
+                          a->http_version[0] ? " " : "", a->http_version);
         else if (a->http_status)
             sf_out_printf(o, ": HTTP: %s %d %s", a->http_version[0] ? a->http_version : "HTTP/1.1",
                           a->http_status, a->http_reason);

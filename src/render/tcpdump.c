@@ -22,9 +22,14 @@ typedef struct td_ent {
     uint8_t used;
 } td_ent;
 
+/* tcpdump never forgets a tuple; we keep at most this many and start
+ * afresh beyond (documented in docs/compat.md): bounded memory, ~64 MiB. */
+#define TD_MAX_ENTRIES (1u << 20)
+
 struct sf_tdseq {
     td_ent *tab;
     size_t cap, n;
+    uint64_t resets;
 };
 
 sf_tdseq *sf_tdseq_new(void)
@@ -62,6 +67,11 @@ static td_ent *td_slot(td_ent *tab, size_t cap, const td_key *k)
 /* Find the entry for k, creating it (zeroed, used = 2 meaning "new") if absent. */
 static td_ent *td_get(sf_tdseq *t, const td_key *k)
 {
+    if (t->n >= TD_MAX_ENTRIES) {
+        memset(t->tab, 0, t->cap * sizeof *t->tab);
+        t->n = 0;
+        t->resets++;
+    }
     if ((t->n + 1) * 4 > t->cap * 3) {
         size_t nc = t->cap * 2;
         td_ent *nt = calloc(nc, sizeof *nt);

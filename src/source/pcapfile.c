@@ -211,7 +211,7 @@ int sf_pcapfile_open_prec(FILE *f, const char *filter, int prec, sf_backend *b, 
         const char *ds = pcap_datalink_val_to_description(s->dlt);
         snprintf(err, errlen,
                  "unsupported link type %s (%d%s%s): synfin decodes EN10MB, LINUX_SLL, LINUX_SLL2, "
-                 "RAW, IPV4, IPV6, NULL, LOOP, NFLOG, PPP, C_HDLC and ARCNET_LINUX",
+                 "RAW, IPV4, IPV6, NULL, LOOP, NFLOG, PPP, C_HDLC, ARCNET_LINUX and IPOIB",
                  nm ? nm : "?", s->dlt, ds ? ", " : "", ds ? ds : "");
         pf_close(s);
         return -1;
