@@ -156,6 +156,9 @@ def round_trip(cap, rt):
         if not theirs:
             continue
         r = corpus.run_synfin(["--plain"] + opts + [tpath], timeout=300)
+        if r.returncode < 0 or "Sanitizer" in r.stderr or "runtime error" in r.stderr:
+            check(False, "round trip %s %s: crashed\n%s" % (cap, kind, r.stderr[-1500:]))
+            continue
         ours = [prefix(l) for l in r.stdout.splitlines() if TCP_LINE_RE.search(l)]
         st = rt.setdefault(kind, [0, 0, 0])
         st[1] += len(theirs)
