@@ -189,7 +189,7 @@ static int capture_start(capture *cp, const char *path, char *err, size_t errlen
     while ((r = read(p[0], &c, 1)) < 0 && errno == EINTR) {
     }
     if (r != 1 || c != 'R') {
-        char msg[512] = "";
+        char msg[400] = "";
         ssize_t m = r == 1 ? read(p[0], msg, sizeof msg - 1) : 0;
         if (m > 0) msg[m] = '\0';
         snprintf(err, errlen, "capture on lo: %s", *msg ? msg : "failed to start");
