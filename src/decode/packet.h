@@ -101,9 +101,10 @@ typedef struct sf_pkt {
     const uint8_t *payload;
     uint32_t payload_caplen; /* payload bytes actually captured (<= len) */
 
-    /* capture input only (0 from text): the microseconds tcpdump prints for
-     * this timestamp, as libpcap hands them over; a broken file may hold
-     * values >= 10^6 (and ts.nsec then keeps the raw field, not normalised). */
+    /* the microseconds tcpdump prints for this timestamp, as libpcap hands
+     * them over (capture input); a broken file may hold values >= 10^6 (and
+     * ts.nsec then keeps the raw field, not normalised). Text input leaves it
+     * 0, or sets it to reprint an out-of-range fraction it read. */
     uint32_t ts_td_usec;
 } sf_pkt;
 

@@ -164,7 +164,7 @@ void sf_tcpdump_ts(sf_out *o, const sf_pkt *p, int ts_mode)
     if (!p->l2 && p->ts.prec == 9) {
         frac = p->ts.nsec;
         digits = 9;
-    } else if (p->l2) {
+    } else if (p->l2 || p->ts_td_usec) {
         frac = p->ts_td_usec; /* what libpcap hands tcpdump, even if out of range */
     } else {
         frac = p->ts.nsec / 1000;

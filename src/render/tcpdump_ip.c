@@ -5,7 +5,13 @@
 
 void sf_td_ipv4_prefix(sf_out *o, const sf_pkt *p)
 {
-    if (!p->l2 || !p->l3 || p->l3 < p->l2) return;
+    if (!p->l2) {
+        /* text input: the record's wire length says what was missing */
+        if (p->ip_len && p->wirelen && p->wirelen < p->ip_len)
+            sf_out_printf(o, "truncated-ip - %u bytes missing! ", p->ip_len - p->wirelen);
+        return;
+    }
+    if (!p->l3 || p->l3 < p->l2) return;
     uint32_t off = (uint32_t)(p->l3 - p->l2);
     if (p->wirelen < off) return;
     uint32_t wire = p->wirelen - off;
