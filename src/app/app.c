@@ -120,6 +120,8 @@ static void segment(sf_app_conn *a, int dir, uint32_t rel_seq, const uint8_t *da
         d->pre_len = 0;
         d->consumed = d->consumed + (uint32_t)off < d->consumed ? UINT32_MAX : d->consumed + (uint32_t)off;
         d->next = rel_seq;
+    } else if (off < 0 && d->st == SF_AD_RETRY) {
+        d->next = rel_seq;                          /* earlier bytes (reordering): try them */
     } else if (off < 0) {
         skip = (uint32_t)-off;
         if (skip >= len) return;                    /* nothing new: a retransmission */

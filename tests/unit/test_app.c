@@ -456,6 +456,19 @@ TEST(app_http_midstream_resync_on_segment_start)
     conn_free(&c);
 }
 
+TEST(app_reordered_first_segment)
+{
+    const char *req = "GET /first HTTP/1.1\r\nHost: h\r\n\r\n";
+    const char *mid = "some later bytes that arrived first";
+    conn c; conn_init(&c);
+    sf_appinfo *o = send_at(&c, 0, 1 + (uint32_t)strlen(req), (const uint8_t *)mid, strlen(mid), strlen(mid));
+    T_EQ_INT(o->proto, SF_APP_NONE);
+    o = send_at(&c, 0, 1, (const uint8_t *)req, strlen(req), strlen(req));
+    T_EQ_INT(o->proto, SF_APP_HTTP);
+    T_EQ_STR(o->http_uri, "/first");
+    conn_free(&c);
+}
+
 TEST(app_garbage_and_other_protocols_are_not_recognised)
 {
     static uint8_t g[20000];
