@@ -122,6 +122,7 @@ static sf_src_rc live_next(void *vst, sf_pkt *out, char *err, size_t errlen)
         out->ts.sec = h->ts.tv_sec;
         out->ts.nsec = st->nano ? (uint32_t)h->ts.tv_usec : (uint32_t)h->ts.tv_usec * 1000u;
         out->ts.prec = st->nano ? 9 : 6;
+        out->ts_td_usec = out->ts.nsec / 1000u; /* the microseconds tcpdump prints */
         out->caplen = h->caplen;
         out->wirelen = h->len;
         out->dlt = st->dlt;

@@ -11,6 +11,7 @@
 import json
 import os
 import pwd
+import re
 import selectors
 import signal
 import socket
@@ -376,9 +377,17 @@ def one_connection(port, payload=b"hello"):
     lst.close()
 
 
-def test_lines_stream_sigterm():
+def tcpdump_prefix(line):
+    """A tcpdump TCP line up to and including 'length N'."""
+    m = re.match(r"(.*? length \d+)", line)
+    return m.group(1) if m else line
+
+
+def test_lines_stream_sigterm(tmp):
     port = free_port()
-    cap = Capture(["--plain"], f"tcp port {port}")
+    wfile = os.path.join(tmp, "lines.pcap")
+    env = dict(os.environ, TZ="UTC")
+    cap = Capture(["--plain"], f"tcp port {port}", ["-w", wfile], env=env)
     if not check(cap.ready, "synfin --plain -i lo starts", cap.err):
         cap.stop(signal.SIGKILL)
         return
@@ -400,6 +409,13 @@ def test_lines_stream_sigterm():
     check(len(flags) >= 7 and counts.get("captured") == len(flags),
           f"all {len(flags)} packets of the connection printed, = packets captured",
           f"{counts} vs {len(flags)}")
+    if shutil_which("tcpdump"):
+        r = subprocess.run(["tcpdump", "-nn", "-r", wfile], capture_output=True, text=True, env=env)
+        td = [tcpdump_prefix(l) for l in r.stdout.splitlines() if "Flags [" in l]
+        mine = [tcpdump_prefix(l) for l in flags]
+        check(td == mine and len(td) == len(flags),
+              f"live lines = tcpdump -nn -r of the -w file, byte for byte up to 'length N' ({len(td)} lines)",
+              "\n".join(f"  {a}\n  {b}" for a, b in zip(mine, td) if a != b)[:600])
 
 
 def test_count():
@@ -481,7 +497,7 @@ def main():
         if not test_json_sigint(tmp):
             if skipped:
                 finish()
-        test_lines_stream_sigterm()
+        test_lines_stream_sigterm(tmp)
         test_count()
         test_errors(tmp)
         test_user_option()
