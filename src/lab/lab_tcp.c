@@ -65,11 +65,11 @@ static int serve_one_request(int fd)
     }
     lab_say("server", "got \"%s\" (%ld bytes)", lab_first_line(req, line, sizeof line), n);
     int m = http_response(resp, sizeof resp);
+    lab_say("server", "sends \"HTTP/1.1 200 OK\" (%d bytes)", m);
     if (lab_send_all(fd, resp, (size_t)m) != 0) {
         lab_say("server", "send: %s", strerror(errno));
         return -1;
     }
-    lab_say("server", "sent \"HTTP/1.1 200 OK\" (%d bytes)", m);
     return 0;
 }
 
@@ -78,11 +78,11 @@ static int fetch_page(int fd, const char *path)
 {
     char req[512], resp[4096], line[128];
     http_request(req, sizeof req, path);
+    lab_say("client", "sends \"GET %s HTTP/1.1\" (%zu bytes)", path, strlen(req));
     if (lab_send_all(fd, req, strlen(req)) != 0) {
         lab_say("client", "send: %s", strerror(errno));
         return -1;
     }
-    lab_say("client", "sent \"GET %s HTTP/1.1\" (%zu bytes)", path, strlen(req));
     long n = lab_recv_http(fd, resp, sizeof resp);
     if (n <= 0) {
         lab_say("client", "no response: %s", n < 0 ? strerror(errno) : "connection closed");
@@ -209,12 +209,12 @@ int lab_halfclose_server(lab_ctx *c, int lfd)
     for (int i = 1; i <= HC_CHUNKS; i++) {
         char chunk[64];
         int m = snprintf(chunk, sizeof chunk, "chunk %d of %d, sent after your FIN\n", i, HC_CHUNKS);
+        lab_say("server", "sends chunk %d of %d (%d bytes) into the half-closed connection", i, HC_CHUNKS, m);
         if (lab_send_all(fd, chunk, (size_t)m) != 0) {
             lab_say("server", "send: %s", strerror(errno));
             close(fd);
             return 1;
         }
-        lab_say("server", "sent chunk %d of %d (%d bytes) into the half-closed connection", i, HC_CHUNKS, m);
         lab_sleep_ms(100);
     }
     close(fd);
@@ -227,12 +227,12 @@ int lab_halfclose_client(lab_ctx *c)
     int fd = client_connect(c);
     if (fd < 0) return 1;
     static const char req[] = "send me three chunks, I will not write again\n";
+    lab_say("client", "sends a %zu-byte request", sizeof req - 1);
     if (lab_send_all(fd, req, sizeof req - 1) != 0) {
         lab_say("client", "send: %s", strerror(errno));
         close(fd);
         return 1;
     }
-    lab_say("client", "sent a %zu-byte request", sizeof req - 1);
     shutdown(fd, SHUT_WR);
     lab_say("client", "shutdown(SHUT_WR): FIN (\"I will send no more\"), but it keeps reading");
     long n = lab_drain(fd);

@@ -110,11 +110,11 @@ static int serve_tls(SSL_CTX *ctx, int lfd)
     int m = snprintf(resp, sizeof resp,
                      "HTTP/1.1 200 OK\r\nServer: synfin-lab\r\nContent-Type: text/plain\r\n"
                      "Content-Length: %zu\r\n\r\n%s", sizeof body - 1, body);
+    lab_say("server", "sends \"HTTP/1.1 200 OK\" (%d bytes, as TLS application data)", m);
     if (SSL_write(ssl, resp, m) != m) {
         ssl_error("server", "SSL_write");
         goto out;
     }
-    lab_say("server", "sent \"HTTP/1.1 200 OK\" (%d bytes, as TLS application data)", m);
     n = SSL_read(ssl, req, sizeof req);
     if (n == 0 && SSL_get_error(ssl, n) == SSL_ERROR_ZERO_RETURN)
         lab_say("server", "got the client's close_notify alert");
@@ -204,11 +204,11 @@ static int tls_attempt(lab_ctx *c, int verify, int trust)
     lab_say("client", "handshake done: %s, %s%s", SSL_get_version(ssl), SSL_get_cipher_name(ssl),
             verify ? "; certificate verified" : "; certificate NOT checked");
     static const char req[] = "GET / HTTP/1.1\r\nHost: " LAB_TLS_NAME "\r\nUser-Agent: synfin-lab\r\n\r\n";
+    lab_say("client", "sends \"GET / HTTP/1.1\" (%zu bytes, as TLS application data)", sizeof req - 1);
     if (SSL_write(ssl, req, (int)sizeof req - 1) != (int)sizeof req - 1) {
         ssl_error("client", "SSL_write");
         goto out;
     }
-    lab_say("client", "sent \"GET / HTTP/1.1\" (%zu bytes, as TLS application data)", sizeof req - 1);
     char resp[2048];
     int got = 0;
     while (got < (int)sizeof resp - 1) {
@@ -222,8 +222,8 @@ static int tls_attempt(lab_ctx *c, int verify, int trust)
     resp[got] = '\0';
     char line[128];
     lab_say("client", "got \"%s\" (%d bytes)", lab_first_line(resp, line, sizeof line), got);
+    lab_say("client", "sends close_notify, then close(): FIN");
     SSL_shutdown(ssl);
-    lab_say("client", "sent close_notify, then close(): FIN");
     rc = got > 0 ? 0 : -1;
 out:
     SSL_free(ssl);

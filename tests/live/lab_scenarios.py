@@ -121,8 +121,8 @@ def fin_close(c, closer="client"):
 # Each: (scenario, args, check(conns, packets, narration) -> list of (ok, what, detail))
 def exp_http(cs, pk, narr):
     c = cs[0]
-    req = narrated_bytes(narr, "client", r'sent "GET')
-    resp = narrated_bytes(narr, "server", r'sent "HTTP')
+    req = narrated_bytes(narr, "client", r'sends "GET')
+    resp = narrated_bytes(narr, "server", r'sends "HTTP')
     return [
         (c["open"] == "handshake" and fin_close(c), "handshake, FIN close started by the client",
          f"{c['open']}/{c['close']}/{c['active_closer']}"),
@@ -181,7 +181,7 @@ def exp_reset(kind, closer):
 
 def exp_halfclose(cs, pk, narr):
     c = cs[0]
-    chunks = narrated_bytes(narr, "server", r"sent chunk")
+    chunks = narrated_bytes(narr, "server", r"sends chunk")
     return [
         (c["open"] == "handshake" and c["close"] == "half_close" and c["active_closer"] == "client",
          "handshake, then half_close started by the client", f"{c['open']}/{c['close']}/{c['active_closer']}"),
