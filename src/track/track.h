@@ -99,6 +99,8 @@ typedef struct sf_pinfo {
     uint32_t rel_sack[SF_MAX_SACK][2];
     uint8_t completeness;     /* tcp.completeness bits so far */
     sf_appinfo app;           /* what the app parsers found in this segment */
+    uint32_t len;             /* Wireshark tcp.len: payload bytes per the IP length, bounded by
+                               * the frame's wire length (0 when rel_valid is 0) */
 } sf_pinfo;
 
 /* ---- per-connection summary, emitted when the connection ends ---- */

@@ -1,0 +1,129 @@
+/* \summary: internal: the engine's live-connection record, shared by src/track/{engine,table,seqnum,state,close,zeek}.c */
+#ifndef SF_CONN_INT_H
+#define SF_CONN_INT_H
+#include <stdint.h>
+#include "track.h"
+#include "analysis.h"
+
+/* Sequence-space comparisons (RFC 9293 modular arithmetic). */
+#define SF_SEQ_LT(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
+#define SF_SEQ_GT(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) > 0)
+#define SF_SEQ_GEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) >= 0)
+
+/* Unordered 4-tuple: the (addr, port) pair that compares lower is `a`. */
+typedef struct sf_ckey {
+    uint8_t a[16], b[16];
+    uint16_t pa, pb;
+    uint8_t ipver;
+} sf_ckey;
+
+/* Per-direction facts; index 0 = client->server, 1 = server->client. */
+enum {
+    SF_DF_BASE = 1u << 0,     /* Wireshark base_seq known */
+    SF_DF_NXT = 1u << 1,      /* nxt valid: this side has sent something */
+    SF_DF_SYN = 1u << 2,      /* sent a SYN without ACK */
+    SF_DF_SYNACK = 1u << 3,   /* sent a SYN-ACK */
+    SF_DF_FIN = 1u << 4,      /* sent a FIN */
+    SF_DF_RST = 1u << 5,      /* sent a RST */
+    SF_DF_ACKED_FIN = 1u << 6,/* has acknowledged the peer's FIN */
+    SF_DF_SENT = 1u << 7,     /* sent at least one packet */
+    SF_DF_DATA = 1u << 8      /* data_end valid */
+};
+typedef struct sf_dir {
+    uint32_t base;            /* Wireshark base_seq (the ISN, or seq-1 when no SYN was seen) */
+    uint32_t nxt;             /* highest seq+len (+1 for SYN, FIN) sent, absolute */
+    uint32_t isn;             /* seq of this side's SYN / SYN-ACK */
+    uint32_t fin_seq;         /* the sequence number this side's FIN occupies */
+    uint32_t data_end;        /* end of the payload sequence space covered so far */
+    uint16_t fl;              /* SF_DF_* */
+    uint8_t st;               /* sf_state after the last packet */
+    uint8_t fin_step;         /* close_step given to this side's FIN */
+} sf_dir;
+
+/* Connection facts used by the open/close classification (close.c). */
+enum {
+    SF_CF_HS_DONE = 1u << 0,        /* client left SYN_SENT by sending an ACK */
+    SF_CF_REFUSED = 1u << 1,        /* server RST while the client was in SYN_SENT, no SYN-ACK */
+    SF_CF_FIN1_CLIENT = 1u << 2,    /* the first FIN came from the client */
+    SF_CF_FIN1_SERVER = 1u << 3,    /* ... from the server */
+    SF_CF_FIN1_DATA = 1u << 4,      /* the first FIN rode on data */
+    SF_CF_FIN2_ACKS_FIN1 = 1u << 5, /* the second side's first FIN acknowledged the first FIN */
+    SF_CF_FIN1_ACKED_APART = 1u << 6, /* the first FIN was acknowledged before the second FIN */
+    SF_CF_DATA_AFTER_FIN = 1u << 7, /* the passive side sent new data after the first FIN */
+    SF_CF_RST_CLIENT = 1u << 8,     /* the first RST came from the client */
+    SF_CF_RST_SERVER = 1u << 9,
+    SF_CF_FIN_BEFORE_RST = 1u << 10,/* some FIN preceded the first RST */
+    SF_CF_FINS_BEFORE_RST = 1u << 11,/* both sides' FINs preceded the first RST */
+    SF_CF_REUSED = 1u << 12,        /* started by a SYN with a new ISN on a known tuple */
+    SF_CF_ENDED = 1u << 13,         /* closed (RST, or both FINs acknowledged): linger, then emit */
+    SF_CF_IRTT = 1u << 14           /* irtt known */
+};
+
+/* Zeek's per-endpoint TCP state (TCP_Endpoint), reduced to what conn_state
+ * and history need (zeek.c). */
+typedef struct sf_zep {
+    uint32_t start, last, ackseq, gap_to;
+    uint32_t last_syn, last_fin, last_rst;
+    uint32_t cnt[3];          /* retransmissions, zero windows, gaps */
+    uint8_t exp[3];           /* next threshold is 10^exp */
+    uint8_t state, prev_state, fin_cnt;
+} sf_zep;
+typedef struct sf_zeek {
+    sf_zep ep[2];             /* 0 = Zeek's originator, 1 = responder */
+    uint32_t seen;            /* history letters recorded once */
+    uint8_t orig_dir;         /* our dir whose sender is Zeek's originator */
+    uint8_t hlen;
+} sf_zeek;
+
+/* One live connection. Lives in the engine's slab pool (table.c); moved
+ * never, so views may keep `&rec->c` for the duration of a callback. */
+typedef struct sf_rec {
+    uint32_t hnext;           /* hash chain: pool index + 1, 0 = end */
+    uint32_t lprev, lnext;    /* expiry list links: pool index + 1 */
+    uint32_t hash;
+    uint32_t self;            /* own pool index + 1 */
+    sf_ckey key;
+    uint8_t list;             /* SF_L_* */
+    uint8_t client_is_a;      /* the client is key.a */
+    uint8_t symmetric;        /* src == dst and sport == dport: one direction only */
+    uint8_t close_steps;      /* close steps numbered so far */
+    uint32_t cf;              /* SF_CF_* */
+    sf_dir d[2];
+    int64_t mru_syn_ns;       /* Wireshark ts_mru_syn: latest SYN without ACK, 0 = none */
+    int64_t last_ns;          /* capture time of the last packet */
+    sf_zeek z;
+    sf_an_conn an;            /* expert analysis state (analysis.c) */
+    sf_app_conn *app;         /* app recognition (app.c), NULL until payload */
+    sf_conn c;                /* the summary handed to views */
+} sf_rec;
+
+enum { SF_L_NONE = 0, SF_L_OPEN, SF_L_ENDED };
+
+static inline int64_t sf_ts_ns(const sf_time *t) { return t->sec * 1000000000LL + (int64_t)t->nsec; }
+
+/* ---- seqnum.c: Wireshark-compatible relative numbers, completeness, iRTT ---- */
+/* Fill pi->rel_*, nxtseq, ack_check, expected_ack, completeness, irtt_ns and
+ * update r->d[*].base/nxt. `first` = the packet created the connection. */
+void sf_seq_packet(sf_rec *r, int d, const sf_pkt *p, int first, sf_pinfo *pi);
+/* Wireshark's tcp.len for this packet, and whether it has one. */
+uint32_t sf_seq_seglen(const sf_pkt *p, int *have);
+
+/* ---- state.c: RFC 9293 endpoint states as seen from the capture point ---- */
+/* Set the initial states from the first packet. */
+void sf_state_init(sf_rec *r, int d, const sf_pkt *p);
+/* Update states, connection facts, role, hs_step and close_step. */
+void sf_state_packet(sf_rec *r, int d, const sf_pkt *p, uint32_t seglen, sf_pinfo *pi);
+/* 1 if the connection has ended (RST, or both FINs acknowledged). */
+int sf_state_ended(const sf_rec *r);
+
+/* ---- close.c: open/close kinds, active closer, TIME_WAIT side ---- */
+/* Recompute r->c.open, close, active_closer, time_wait, final states. */
+void sf_close_refresh(sf_rec *r);
+
+/* ---- zeek.c: Zeek's conn_state and history ---- */
+void sf_zeek_init(sf_rec *r, int d, const sf_pkt *p);
+void sf_zeek_packet(sf_rec *r, int d, const sf_pkt *p, uint32_t seglen);
+/* Write r->c.zeek_state and zeek_history. */
+void sf_zeek_finish(sf_rec *r);
+
+#endif

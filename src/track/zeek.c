@@ -1,0 +1,361 @@
+/* \summary: Zeek's conn.log conn_state and history, reproduced from Zeek's TCP endpoint state machine */
+#include <string.h>
+#include "conn_int.h"
+
+/*
+ * Follows Zeek's TCPSessionAdapter::Process / UpdateStateMachine and
+ * base/protocols/conn/main.zeek's conn_state(). Zeek chooses its own
+ * originator: the sender of the first packet, flipped when that packet is
+ * not a pure SYN and its source port looks like a server port ('^' in the
+ * history). Approximations (docs/compat.md): checksums are not verified
+ * (as `zeek -C`), content gaps ('G') are judged from ACKs beyond the data
+ * seen, and the list of likely server ports is a fixed table.
+ */
+
+enum { Z_INACTIVE, Z_SYN_SENT, Z_SYN_ACK_SENT, Z_PARTIAL, Z_ESTABLISHED, Z_CLOSED, Z_RESET };
+enum { H_SYN = 1, H_FIN = 2, H_RST = 4, H_FIN_RST = 8, H_DATA = 16, H_ACK = 32, H_MULTI = 64 };
+enum { X_RXMIT = 0, X_WIN0 = 1, X_GAP = 2 };
+
+/* Ports Zeek's analyzers register (likely_server_ports), TCP only. */
+static const uint16_t likely_server[] = {
+    21, 22, 25, 53, 80, 81, 88, 110, 135, 139, 143, 389, 443, 445, 502, 563, 585, 587,
+    614, 631, 636, 989, 990, 992, 993, 995, 1080, 2811, 3128, 3268, 3306, 3389, 5222,
+    5223, 5269, 5900, 6666, 6667, 6668, 6669, 8000, 8080, 8888, 20000
+};
+
+static int likely_server_port(uint16_t port)
+{
+    for (size_t i = 0; i < sizeof likely_server / sizeof likely_server[0]; i++)
+        if (likely_server[i] == port)
+            return 1;
+    return 0;
+}
+
+static void add_hist(sf_rec *r, char c)
+{
+    char *h = r->c.zeek_history;
+    if ((size_t)r->z.hlen + 1 < sizeof r->c.zeek_history) {
+        h[r->z.hlen++] = c;
+        h[r->z.hlen] = 0;
+    }
+}
+
+/* Zeek's CheckHistory: record `code` the first time; 1 if seen before. */
+static int check_hist(sf_rec *r, int orig, uint32_t mask, char code)
+{
+    if (!orig) {
+        mask <<= 16;
+        code = (char)(code - 'A' + 'a');
+    }
+    if (!(r->z.seen & mask)) {
+        r->z.seen |= mask;
+        add_hist(r, code);
+        return 0;
+    }
+    return 1;
+}
+
+/* Zeek's ScaledHistoryEntry: the letter at the 1st, 10th, 100th ... event. */
+static void scaled_hist(sf_rec *r, int orig, int which, char code)
+{
+    sf_zep *e = &r->z.ep[orig ? 0 : 1];
+    uint32_t thr = 1;
+    for (uint8_t i = 0; i < e->exp[which]; i++)
+        thr *= 10;
+    if (++e->cnt[which] == thr) {
+        add_hist(r, orig ? code : (char)(code - 'A' + 'a'));
+        if (e->exp[which] < 9)
+            e->exp[which]++;
+        else
+            e->cnt[which] = 0;
+    }
+}
+
+static void set_state(sf_zep *e, uint8_t s)
+{
+    if (s != e->state) {
+        e->prev_state = e->state;
+        e->state = s;
+    }
+}
+
+void sf_zeek_init(sf_rec *r, int d, const sf_pkt *p)
+{
+    memset(&r->z, 0, sizeof r->z);
+    r->c.zeek_history[0] = 0;
+    r->z.orig_dir = (uint8_t)d;
+    const uint16_t f = p->flags;
+    if (!(f & SF_TH_SYN) || (f & SF_TH_ACK)) {
+        int flip = 0;
+        if (likely_server_port(p->sport)) {
+            if (likely_server_port(p->dport))
+                flip = !(f & SF_TH_SYN) && p->sport < p->dport;
+            else
+                flip = 1;
+        }
+        if (flip) {
+            r->z.orig_dir = (uint8_t)!d;
+            add_hist(r, '^');
+        }
+    }
+}
+
+static void flip_roles(sf_rec *r)
+{
+    sf_zep t = r->z.ep[0];
+    r->z.ep[0] = r->z.ep[1];
+    r->z.ep[1] = t;
+    r->z.orig_dir = (uint8_t)!r->z.orig_dir;
+    add_hist(r, '^');
+}
+
+void sf_zeek_packet(sf_rec *r, int d, const sf_pkt *p, uint32_t len)
+{
+    int orig = d == r->z.orig_dir;
+    sf_zep *E = &r->z.ep[orig ? 0 : 1], *P = &r->z.ep[orig ? 1 : 0];
+    const uint16_t f = p->flags;
+    const int syn = (f & SF_TH_SYN) != 0, ack = (f & SF_TH_ACK) != 0;
+    const int fin = (f & SF_TH_FIN) != 0, rst = (f & SF_TH_RST) != 0;
+    const uint32_t seq = p->seq;
+
+    uint32_t seg_len = len + (uint32_t)syn + (uint32_t)fin;
+    if (rst)
+        seg_len -= len;
+    uint32_t last_seq = seq + seg_len;
+
+    /* init_endpoint */
+    switch (E->state) {
+    case Z_INACTIVE:
+        if (syn) {
+            E->start = E->ackseq = seq;
+        } else {
+            E->start = E->ackseq = seq - 1;
+            last_seq = seq;
+        }
+        E->last = last_seq;
+        E->gap_to = E->last;
+        break;
+    case Z_SYN_SENT:
+    case Z_SYN_ACK_SENT:
+        if (syn && seq != E->start) {
+            E->start = E->ackseq = seq;
+            E->last = E->gap_to = last_seq;
+        }
+        break;
+    case Z_ESTABLISHED:
+    case Z_PARTIAL:
+        if (syn) {
+            E->start = E->ackseq = seq;
+            E->last = E->gap_to = last_seq;
+        }
+        break;
+    case Z_RESET:
+        if (syn && E->prev_state == Z_INACTIVE) {
+            E->start = E->ackseq = seq;
+            E->last = E->gap_to = last_seq;
+        }
+        break;
+    default:
+        break;
+    }
+    const uint32_t rel_seq = seq - E->start;
+
+    /* update_history */
+    int bits = syn + fin + rst;
+    if (bits > 1) {
+        if (fin && rst)
+            check_hist(r, orig, H_FIN_RST, 'I');
+        else
+            check_hist(r, orig, H_MULTI, 'Q');
+    } else if (bits == 1) {
+        if (syn) {
+            char code = ack ? 'H' : 'S';
+            if (check_hist(r, orig, H_SYN, code) && rel_seq != E->last_syn)
+                add_hist(r, orig ? code : (char)(code - 'A' + 'a'));
+            E->last_syn = rel_seq;
+        }
+        if (fin) {
+            if (check_hist(r, orig, H_FIN, 'F') && rel_seq + len != E->last_fin)
+                add_hist(r, orig ? 'F' : 'f');
+            E->last_fin = rel_seq + len;
+        }
+        if (rst) {
+            if (check_hist(r, orig, H_RST, 'R') && rel_seq != E->last_rst)
+                add_hist(r, orig ? 'R' : 'r');
+            E->last_rst = rel_seq;
+        }
+    } else if (len) {
+        check_hist(r, orig, H_DATA, 'D');
+    } else if (ack) {
+        check_hist(r, orig, H_ACK, 'A');
+    }
+
+    /* update_window: a zero window, unless boring */
+    if (p->win == 0 && !rst && P->state != Z_CLOSED && E->state != Z_RESET)
+        scaled_hist(r, orig, X_WIN0, 'W');
+
+    if (fin && E->fin_cnt < 255)
+        E->fin_cnt++;
+
+    if (ack) {
+        if (P->state == Z_INACTIVE) {
+            P->start = P->ackseq = P->last = P->gap_to = p->ack - 1;   /* init_peer */
+        } else if (!rst && SF_SEQ_GT(p->ack, P->ackseq) &&
+                   !(p->ack == 0 && (int32_t)(p->ack - P->ackseq) > 1048576)) {
+            P->ackseq = p->ack;
+        }
+    }
+
+    /* update_last_seq */
+    int32_t delta = (int32_t)(last_seq - E->last);
+    if ((syn || rst) && (delta > 1048576 || delta < -1048576))
+        ;
+    else if (fin && E->last == E->start + 1)
+        E->last = last_seq;
+    else if (E->state == Z_RESET)
+        ;
+    else if (delta > 0)
+        E->last = last_seq;
+    else if (len > 0)
+        scaled_hist(r, orig, X_RXMIT, 'T');
+    if (SF_SEQ_GT(E->last, E->gap_to))
+        E->gap_to = E->last;
+
+    /* UpdateStateMachine */
+    switch (E->state) {
+    case Z_INACTIVE:
+        if (syn) {
+            if (orig) {
+                set_state(E, ack ? Z_SYN_ACK_SENT : Z_SYN_SENT);
+            } else {
+                if (!ack && P->state == Z_SYN_ACK_SENT && seq == E->start) {
+                    /* SYN / SYN-ACK reversal: the responder is the real originator */
+                    set_state(P, Z_ESTABLISHED);
+                    flip_roles(r);      /* the sender moves to ep[0] */
+                    E = &r->z.ep[0];
+                    P = &r->z.ep[1];
+                    orig = 1;
+                }
+                if (P->state == Z_SYN_SENT)
+                    set_state(P, Z_ESTABLISHED);
+                set_state(E, Z_ESTABLISHED);
+            }
+        }
+        if (fin)
+            set_state(E, Z_CLOSED);
+        if (rst)
+            set_state(E, Z_RESET);
+        if (E->state == Z_INACTIVE) {
+            if (!orig && len == 0 && r->z.ep[0].state == Z_SYN_SENT)
+                ;
+            else if (ack && P->state == Z_ESTABLISHED)
+                set_state(E, Z_ESTABLISHED);
+            else
+                set_state(E, Z_PARTIAL);
+        }
+        break;
+    case Z_SYN_SENT:
+    case Z_SYN_ACK_SENT:
+        if (fin)
+            set_state(E, Z_CLOSED);
+        if (rst)
+            set_state(E, Z_RESET);
+        break;
+    case Z_ESTABLISHED:
+    case Z_PARTIAL:
+        if (syn && E->state == Z_PARTIAL && P->state == Z_INACTIVE && !ack)
+            set_state(E, Z_SYN_SENT);
+        if (fin && !rst) {
+            set_state(E, Z_CLOSED);
+            if (P->state == Z_RESET && P->prev_state == Z_CLOSED)
+                set_state(P, Z_CLOSED);
+        }
+        if (rst)
+            set_state(E, Z_RESET);
+        break;
+    case Z_CLOSED:
+        if (rst && P->state != Z_CLOSED)
+            set_state(E, Z_RESET);
+        break;
+    default:
+        break;
+    }
+
+    /* AckReceived: an ACK beyond everything the peer was seen to send is a
+     * content gap in the peer's stream (not judged on FIN/RST packets) */
+    if (ack && !fin && !rst && E->state == Z_ESTABLISHED && P->state == Z_ESTABLISHED &&
+        SF_SEQ_GT(p->ack, P->gap_to)) {
+        P->gap_to = p->ack;
+        scaled_hist(r, !orig, X_GAP, 'G');
+    }
+}
+
+/* Zeek's TCP_Endpoint::Size(), without the wrap bookkeeping. */
+static uint32_t ep_size(const sf_zep *e)
+{
+    if (e->state == Z_INACTIVE)
+        return 0;
+    uint32_t a = e->last - e->start, b = e->ackseq - e->start;
+    uint32_t size = (int32_t)a > (int32_t)b ? a : b;
+    if ((int32_t)size < 0)
+        size = 0;
+    if (size != 0)
+        size--;
+    if (e->fin_cnt > 0 && size != 0)
+        size--;
+    return size;
+}
+
+/* main.zeek: /\^?S[^HAFGIQ]*R.*\/ == history */
+static int hist_rstos0(const char *h)
+{
+    if (*h == '^')
+        h++;
+    if (*h++ != 'S')
+        return 0;
+    for (; *h; h++) {
+        if (*h == 'R')
+            return 1;
+        if (strchr("HAFGIQ", *h))
+            return 0;
+    }
+    return 0;
+}
+
+void sf_zeek_finish(sf_rec *r)
+{
+    const sf_zep *o = &r->z.ep[0], *s = &r->z.ep[1];
+    const uint8_t os = o->state, rs = s->state;
+    const int o_inactive = os == Z_INACTIVE || os == Z_PARTIAL;
+    const int r_inactive = rs == Z_INACTIVE || rs == Z_PARTIAL;
+    const char *st;
+
+    if (rs == Z_RESET) {
+        if (os == Z_SYN_SENT || os == Z_SYN_ACK_SENT ||
+            (os == Z_RESET && ep_size(o) == 0 && ep_size(s) == 0))
+            st = "REJ";
+        else if (o_inactive)
+            st = "RSTRH";
+        else
+            st = "RSTR";
+    } else if (os == Z_RESET) {
+        if (r_inactive)
+            st = hist_rstos0(r->c.zeek_history) ? "RSTOS0" : "OTH";
+        else
+            st = "RSTO";
+    } else if (rs == Z_CLOSED && os == Z_CLOSED) {
+        st = "SF";
+    } else if (os == Z_CLOSED) {
+        st = r_inactive ? "SH" : "S2";
+    } else if (rs == Z_CLOSED) {
+        st = o_inactive ? "SHR" : "S3";
+    } else if (os == Z_SYN_SENT && rs == Z_INACTIVE) {
+        st = "S0";
+    } else if (os == Z_ESTABLISHED && rs == Z_ESTABLISHED) {
+        st = "S1";
+    } else {
+        st = "OTH";
+    }
+    strncpy(r->c.zeek_state, st, sizeof r->c.zeek_state - 1);
+    r->c.zeek_state[sizeof r->c.zeek_state - 1] = 0;
+}

@@ -1,0 +1,417 @@
+/* \summary: unit tests of the connection engine: states, roles, open/close kinds, ids, streaming, names, JSON escaping */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "t.h"
+#include "../../src/track/track.h"
+#include "../../src/render/view.h"
+#include "../../src/render/jsonw.h"
+
+/* ---- a view that records what the engine reports ---- */
+#define MAXP 64
+typedef struct rec_view {
+    sf_pinfo pi[MAXP];
+    int npk;
+    sf_conn conn[8];
+    int nconn;
+    char log[256];   /* "p" per packet, "c<id>" per conn_end, "f" at finish */
+} rec_view;
+
+static void rv_packet(void *s, const sf_pkt *p, const sf_pinfo *pi, const sf_conn *c)
+{
+    rec_view *v = s;
+    (void)p;
+    (void)c;
+    if (pi && v->npk < MAXP)
+        v->pi[v->npk++] = *pi;
+    strncat(v->log, "p", sizeof v->log - strlen(v->log) - 1);
+}
+
+static void rv_conn(void *s, const sf_conn *c)
+{
+    rec_view *v = s;
+    if (v->nconn < 8)
+        v->conn[v->nconn++] = *c;
+    char b[16];
+    snprintf(b, sizeof b, "c%llu", (unsigned long long)c->id);
+    strncat(v->log, b, sizeof v->log - strlen(v->log) - 1);
+}
+
+static void rv_finish(void *s, const sf_stats *st)
+{
+    (void)st;
+    strncat(((rec_view *)s)->log, "f", sizeof ((rec_view *)s)->log - strlen(((rec_view *)s)->log) - 1);
+}
+
+typedef struct tb {
+    rec_view rv;
+    sf_view v;
+    sf_engine *e;
+    uint64_t frame;
+    uint16_t cport, sport;
+    uint8_t caddr[4], saddr[4];
+} tb;
+
+static void tb_init(tb *t, uint64_t max_conns)
+{
+    memset(t, 0, sizeof *t);
+    t->v.self = &t->rv;
+    t->v.packet = rv_packet;
+    t->v.conn_end = rv_conn;
+    t->v.finish = rv_finish;
+    sf_engine_cfg cfg = { 0, max_conns };
+    t->e = sf_engine_new(&cfg, &t->v);
+    t->cport = 40000;
+    t->sport = 80;
+    memcpy(t->caddr, (uint8_t[]){ 10, 0, 0, 1 }, 4);
+    memcpy(t->saddr, (uint8_t[]){ 10, 0, 0, 2 }, 4);
+}
+
+/* Feed one packet: c2s = 1 from the client. `ms` = capture time in ms. */
+static const sf_pinfo *tx(tb *t, int c2s, uint16_t flags, uint32_t seq, uint32_t ack, uint32_t len, int64_t ms)
+{
+    sf_pkt p;
+    memset(&p, 0, sizeof p);
+    p.frame = ++t->frame;
+    p.ts.sec = 1000 + ms / 1000;
+    p.ts.nsec = (uint32_t)(ms % 1000) * 1000000u;
+    p.ts.prec = 6;
+    p.status = SF_DEC_TCP;
+    p.ipver = 4;
+    memcpy(p.src, c2s ? t->caddr : t->saddr, 4);
+    memcpy(p.dst, c2s ? t->saddr : t->caddr, 4);
+    p.sport = c2s ? t->cport : t->sport;
+    p.dport = c2s ? t->sport : t->cport;
+    p.seq = seq;
+    p.ack = ack;
+    p.flags = flags;
+    p.win = 1000;
+    p.hlen = 20;
+    p.seg_len = 20 + len;
+    p.len = len;
+    p.l4_caplen = 20;
+    p.wscale = -1;
+    p.caplen = p.wirelen = 54 + len;
+    int before = t->rv.npk;
+    sf_engine_packet(t->e, &p);
+    return t->rv.npk > before ? &t->rv.pi[t->rv.npk - 1] : NULL;
+}
+
+static void tb_done(tb *t)
+{
+    sf_engine_finish(t->e);
+    sf_engine_free(t->e);
+}
+
+enum { S = SF_TH_SYN, A = SF_TH_ACK, F = SF_TH_FIN, R = SF_TH_RST, P = SF_TH_PSH };
+#define CI 1000u      /* client ISN */
+#define SI 5000u      /* server ISN */
+
+#define T_STATES(pi, cs, ss) do { T_EQ_STR(sf_state_name((pi)->client_state), cs); \
+    T_EQ_STR(sf_state_name((pi)->server_state), ss); } while (0)
+
+static void handshake(tb *t)
+{
+    tx(t, 1, S, CI, 0, 0, 0);
+    tx(t, 0, S | A, SI, CI + 1, 0, 10);
+    tx(t, 1, A, CI + 1, SI + 1, 0, 20);
+}
+
+TEST(track_handshake_and_fin_3way)
+{
+    tb t;
+    tb_init(&t, 0);
+    const sf_pinfo *pi = tx(&t, 1, S, CI, 0, 0, 0);
+    T_EQ_INT(pi->hs_step, 1);
+    T_EQ_INT(pi->role, SF_ROLE_SYN);
+    T_STATES(pi, "SYN_SENT", "LISTEN");
+    T_EQ_INT(pi->ack_check, SF_ACK_NA);
+    pi = tx(&t, 0, S | A, SI, CI + 1, 0, 10);
+    T_EQ_INT(pi->hs_step, 2);
+    T_STATES(pi, "SYN_SENT", "SYN_RECEIVED");
+    T_EQ_INT(pi->ack_check, SF_ACK_OK);
+    T_EQ_INT(pi->rel_ack, 1);
+    pi = tx(&t, 1, A, CI + 1, SI + 1, 0, 20);
+    T_EQ_INT(pi->hs_step, 3);
+    T_EQ_INT(pi->role, SF_ROLE_HANDSHAKE_ACK);
+    T_STATES(pi, "ESTABLISHED", "ESTABLISHED");
+    T_EQ_INT(pi->irtt_ns, 20000000);
+    pi = tx(&t, 1, P | A, CI + 1, SI + 1, 100, 30);
+    T_EQ_INT(pi->role, SF_ROLE_DATA);
+    T_EQ_INT(pi->rel_seq, 1);
+    T_EQ_INT(pi->nxtseq, 101);
+    T_EQ_INT(pi->len, 100);
+    pi = tx(&t, 0, A, SI + 1, CI + 51, 0, 40);          /* acks half of it */
+    T_EQ_INT(pi->ack_check, SF_ACK_PARTIAL);
+    T_EQ_INT(pi->expected_ack, 101);
+    pi = tx(&t, 0, A, SI + 1, CI + 101, 0, 41);
+    T_EQ_INT(pi->role, SF_ROLE_ACK);
+    T_EQ_INT(pi->ack_check, SF_ACK_OK);
+    pi = tx(&t, 1, F | A, CI + 101, SI + 1, 0, 50);
+    T_EQ_INT(pi->close_step, 1);
+    T_EQ_INT(pi->role, SF_ROLE_FIN);
+    T_STATES(pi, "FIN_WAIT_1", "ESTABLISHED");
+    pi = tx(&t, 0, F | A, SI + 1, CI + 102, 0, 60);
+    T_EQ_INT(pi->close_step, 2);
+    T_STATES(pi, "FIN_WAIT_2", "LAST_ACK");
+    pi = tx(&t, 1, A, CI + 102, SI + 2, 0, 70);
+    T_EQ_INT(pi->close_step, 3);
+    T_STATES(pi, "TIME_WAIT", "CLOSED");
+    tb_done(&t);
+    T_EQ_INT(t.rv.nconn, 1);
+    const sf_conn *c = &t.rv.conn[0];
+    T_EQ_INT(c->id, 0);
+    T_EQ_STR(sf_open_name(c->open), "handshake");
+    T_EQ_STR(sf_close_name(c->close), "fin_3way");
+    T_EQ_STR(sf_side_name(c->active_closer), "client");
+    T_EQ_STR(sf_side_name(c->time_wait), "client");
+    T_EQ_INT(c->client.port, 40000);
+    T_EQ_INT(c->client_inferred, 0);
+    T_EQ_INT(c->c2s.pkts, 5);
+    T_EQ_INT(c->s2c.pkts, 4);
+    T_EQ_INT(c->c2s.bytes, 100);
+    T_EQ_INT(c->s2c.bytes, 0);
+    T_EQ_INT(c->irtt_ns, 20000000);
+    T_EQ_INT(c->completeness, 31);
+    T_EQ_STR(c->zeek_state, "SF");
+    T_EQ_STR(c->zeek_history, "ShADaFf");
+    T_EQ_INT(c->client_isn, CI);
+    T_EQ_INT(c->server_isn, SI);
+}
+
+TEST(track_fin_4way_server_first)
+{
+    tb t;
+    tb_init(&t, 0);
+    handshake(&t);
+    const sf_pinfo *pi = tx(&t, 0, F | A, SI + 1, CI + 1, 0, 30);
+    T_STATES(pi, "ESTABLISHED", "FIN_WAIT_1");
+    pi = tx(&t, 1, A, CI + 1, SI + 2, 0, 40);
+    T_EQ_INT(pi->close_step, 2);
+    T_STATES(pi, "CLOSE_WAIT", "FIN_WAIT_2");
+    pi = tx(&t, 1, F | A, CI + 1, SI + 2, 0, 50);
+    T_EQ_INT(pi->close_step, 3);
+    T_STATES(pi, "LAST_ACK", "FIN_WAIT_2");
+    pi = tx(&t, 0, A, SI + 2, CI + 2, 0, 60);
+    T_STATES(pi, "CLOSED", "TIME_WAIT");
+    tb_done(&t);
+    const sf_conn *c = &t.rv.conn[0];
+    T_EQ_STR(sf_close_name(c->close), "fin_4way");
+    T_EQ_STR(sf_side_name(c->active_closer), "server");
+    T_EQ_STR(sf_side_name(c->time_wait), "server");
+}
+
+TEST(track_simultaneous_close)
+{
+    tb t;
+    tb_init(&t, 0);
+    handshake(&t);
+    tx(&t, 1, F | A, CI + 1, SI + 1, 0, 30);
+    const sf_pinfo *pi = tx(&t, 0, F | A, SI + 1, CI + 1, 0, 31);   /* crossed: does not ack the FIN */
+    T_STATES(pi, "FIN_WAIT_1", "FIN_WAIT_1");
+    pi = tx(&t, 1, A, CI + 2, SI + 2, 0, 40);
+    T_STATES(pi, "CLOSING", "FIN_WAIT_2");   /* the server's receipt of the FIN shows with its ACK */
+    pi = tx(&t, 0, A, SI + 2, CI + 2, 0, 41);
+    T_STATES(pi, "TIME_WAIT", "TIME_WAIT");
+    tb_done(&t);
+    const sf_conn *c = &t.rv.conn[0];
+    T_EQ_STR(sf_close_name(c->close), "simultaneous");
+    T_EQ_STR(sf_side_name(c->active_closer), "both");
+    T_EQ_STR(sf_side_name(c->time_wait), "both");
+}
+
+TEST(track_half_close_and_fin_with_data)
+{
+    tb t;
+    tb_init(&t, 0);
+    handshake(&t);
+    tx(&t, 1, F | A, CI + 1, SI + 1, 0, 30);
+    const sf_pinfo *pi = tx(&t, 0, P | A, SI + 1, CI + 2, 500, 40);   /* data after the FIN */
+    T_STATES(pi, "FIN_WAIT_2", "CLOSE_WAIT");
+    tx(&t, 1, A, CI + 2, SI + 501, 0, 50);
+    pi = tx(&t, 0, F | P | A, SI + 501, CI + 2, 10, 60);
+    T_EQ_INT(pi->role, SF_ROLE_DATA | SF_ROLE_FIN);
+    tx(&t, 1, A, CI + 2, SI + 512, 0, 70);
+    tb_done(&t);
+    T_EQ_STR(sf_close_name(t.rv.conn[0].close), "half_close");
+    T_EQ_INT(t.rv.conn[0].s2c.bytes, 510);
+
+    tb_init(&t, 0);
+    handshake(&t);
+    tx(&t, 0, F | P | A, SI + 1, CI + 1, 50, 30);                      /* FIN on data */
+    tx(&t, 1, F | A, CI + 1, SI + 52, 0, 40);
+    tx(&t, 0, A, SI + 52, CI + 2, 0, 50);
+    tb_done(&t);
+    T_EQ_STR(sf_close_name(t.rv.conn[0].close), "fin_with_data");
+    T_EQ_STR(sf_side_name(t.rv.conn[0].active_closer), "server");
+}
+
+TEST(track_refused_unanswered_rst)
+{
+    tb t;
+    tb_init(&t, 0);
+    tx(&t, 1, S, CI, 0, 0, 0);
+    const sf_pinfo *pi = tx(&t, 0, R | A, 0, CI + 1, 0, 1);
+    T_EQ_INT(pi->role, SF_ROLE_RST);
+    T_STATES(pi, "CLOSED", "CLOSED");
+    tb_done(&t);
+    const sf_conn *c = &t.rv.conn[0];
+    T_EQ_STR(sf_open_name(c->open), "refused");
+    T_EQ_STR(sf_close_name(c->close), "refused");
+    T_EQ_STR(sf_side_name(c->active_closer), "none");
+    T_EQ_STR(c->zeek_state, "REJ");
+    T_EQ_INT(c->completeness, 37);
+
+    tb_init(&t, 0);
+    tx(&t, 1, S, CI, 0, 0, 0);
+    tx(&t, 1, S, CI, 0, 0, 1000);
+    tx(&t, 1, S, CI, 0, 0, 3000);
+    tb_done(&t);
+    c = &t.rv.conn[0];
+    T_EQ_INT(t.rv.nconn, 1);
+    T_EQ_INT(c->syn_retransmits, 2);
+    T_EQ_STR(sf_open_name(c->open), "unanswered");
+    T_EQ_STR(sf_close_name(c->close), "unanswered");
+    T_EQ_STR(c->zeek_state, "S0");
+    T_EQ_INT(c->irtt_ns, -1);
+
+    tb_init(&t, 0);
+    handshake(&t);
+    tx(&t, 0, F | A, SI + 1, CI + 1, 0, 30);
+    tx(&t, 1, R | A, CI + 1, SI + 2, 0, 40);
+    tb_done(&t);
+    T_EQ_STR(sf_close_name(t.rv.conn[0].close), "rst_after_fin");
+    T_EQ_STR(sf_side_name(t.rv.conn[0].active_closer), "server");
+
+    tb_init(&t, 0);
+    handshake(&t);
+    tx(&t, 1, R | A, CI + 1, SI + 1, 0, 30);
+    tb_done(&t);
+    T_EQ_STR(sf_close_name(t.rv.conn[0].close), "rst_client");
+    T_EQ_STR(t.rv.conn[0].zeek_state, "RSTO");
+}
+
+TEST(track_port_reuse_new_id)
+{
+    tb t;
+    tb_init(&t, 0);
+    handshake(&t);
+    tx(&t, 1, F | A, CI + 1, SI + 1, 0, 30);
+    tx(&t, 0, F | A, SI + 1, CI + 2, 0, 31);
+    tx(&t, 1, A, CI + 2, SI + 2, 0, 32);
+    const sf_pinfo *pi = tx(&t, 1, S, CI, 0, 0, 40);          /* same ISN: a retransmission */
+    T_EQ_INT(pi->conn, 0);
+    pi = tx(&t, 1, S, CI + 7777, 0, 0, 50);                   /* new ISN: a new connection */
+    T_EQ_INT(pi->conn, 1);
+    T_CHECK(pi->analysis & SF_AN_REUSED_PORTS);
+    T_EQ_INT(pi->rel_seq, 0);
+    T_EQ_STR(t.rv.log, "pppppppc0p");                         /* conn 0 ended before the SYN */
+    tb_done(&t);
+    T_EQ_INT(t.rv.nconn, 2);
+    T_EQ_INT(t.rv.conn[1].id, 1);
+    T_EQ_INT(t.rv.conn[1].completeness, 1);
+    T_EQ_STR(sf_open_name(t.rv.conn[1].open), "unanswered");
+}
+
+TEST(track_midstream_and_syn_ack_only)
+{
+    tb t;
+    tb_init(&t, 0);
+    t.cport = 50000;
+    t.sport = 443;
+    const sf_pinfo *pi = tx(&t, 1, P | A, 77777, 99999, 10, 0);
+    T_EQ_INT(pi->dir, 0);
+    T_EQ_INT(pi->rel_seq, 1);
+    T_EQ_INT(pi->rel_ack, 1);
+    T_EQ_INT(pi->ack_check, SF_ACK_UNKNOWN);
+    T_STATES(pi, "ESTABLISHED", "ESTABLISHED");
+    pi = tx(&t, 0, A, 99999, 77787, 0, 1);
+    T_EQ_INT(pi->ack_check, SF_ACK_OK);
+    tb_done(&t);
+    T_EQ_INT(t.rv.conn[0].client_inferred, 1);
+    T_EQ_INT(t.rv.conn[0].server.port, 443);
+    T_EQ_STR(sf_open_name(t.rv.conn[0].open), "midstream");
+    T_EQ_STR(sf_close_name(t.rv.conn[0].close), "open");
+    T_EQ_STR(t.rv.conn[0].zeek_state, "OTH");
+
+    tb_init(&t, 0);
+    pi = tx(&t, 0, S | A, SI, CI + 1, 0, 0);
+    T_EQ_INT(pi->dir, 1);
+    T_STATES(pi, "SYN_SENT", "SYN_RECEIVED");
+    pi = tx(&t, 1, A, CI + 1, SI + 1, 0, 5);
+    T_EQ_INT(pi->hs_step, 3);
+    tb_done(&t);
+    T_EQ_INT(t.rv.conn[0].client_inferred, 0);
+    T_EQ_INT(t.rv.conn[0].client.port, 40000);
+    T_EQ_STR(sf_open_name(t.rv.conn[0].open), "syn_ack_only");
+}
+
+TEST(track_streaming_linger_and_cap)
+{
+    tb t;
+    tb_init(&t, 0);
+    handshake(&t);
+    tx(&t, 1, R | A, CI + 1, SI + 1, 0, 30);
+    tx(&t, 1, R, CI + 1, 0, 0, 5000);            /* a late RST: same connection */
+    T_EQ_INT(t.rv.nconn, 0);
+    t.cport = 40001;
+    tx(&t, 1, S, CI, 0, 0, 16000);                /* > 10 s after: conn 0 is emitted first */
+    T_EQ_STR(t.rv.log, "pppppc0p");
+    tb_done(&t);
+    T_EQ_STR(t.rv.log, "pppppc0pc1f");
+
+    tb_init(&t, 2);
+    for (int i = 0; i < 3; i++) {
+        t.cport = (uint16_t)(41000 + i);
+        tx(&t, 1, S, CI, 0, 0, i);
+    }
+    T_EQ_INT(t.rv.nconn, 1);
+    T_EQ_INT(t.rv.conn[0].id, 0);
+    T_EQ_INT(sf_engine_stats(t.e)->evicted_cap, 1);
+    T_EQ_INT(sf_engine_stats(t.e)->conns, 3);
+    tb_done(&t);
+    T_EQ_INT(t.rv.nconn, 3);
+    T_EQ_INT(t.rv.conn[1].id, 1);
+    T_EQ_INT(t.rv.conn[2].id, 2);
+}
+
+TEST(track_names)
+{
+    char b[64];
+    T_EQ_STR(sf_role_str(SF_ROLE_DATA | SF_ROLE_FIN, b, sizeof b), "data+fin");
+    T_EQ_STR(sf_role_str(SF_ROLE_HANDSHAKE_ACK, b, sizeof b), "handshake_ack");
+    T_EQ_STR(sf_role_str(0, b, sizeof b), "other");
+    T_EQ_STR(sf_role_str(SF_ROLE_SYN | SF_ROLE_DATA, b, 6), "syn");  /* whole names only */
+    T_EQ_STR(sf_state_name(SF_ST_TIME_WAIT), "TIME_WAIT");
+    T_EQ_STR(sf_state_name((sf_state)99), "unknown");
+    T_EQ_STR(sf_open_name(SF_OPEN_INCOMPLETE), "handshake_incomplete");
+    T_EQ_STR(sf_close_name(SF_CLOSE_HALF_CLOSED_AT_END), "half_closed_at_end");
+    T_EQ_STR(sf_side_name(SF_SIDE_BOTH), "both");
+    T_EQ_STR(sf_ack_check_name(SF_ACK_AHEAD), "ahead");
+    T_EQ_STR(sf_an_name(0), "retransmission");
+    T_EQ_STR(sf_an_name(14), "reused_ports");
+    T_EQ_STR(sf_an_name(SF_AN__COUNT), "unknown");
+}
+
+TEST(json_escapes_untrusted_bytes)
+{
+    FILE *f = tmpfile();
+    T_CHECK(f != NULL);
+    if (!f)
+        return;
+    sf_out o;
+    sf_out_init(&o, fileno(f), 4096);
+    const char in[] = "a\"b\\c\n\x01\x7f\xc3\xa9\xff\xe4\xb8\xad\xed\xa0\x80";
+    sf_jw_strn(&o, in, sizeof in - 1);
+    sf_out_flush(&o);
+    sf_out_free(&o);
+    char got[128] = "";
+    rewind(f);
+    size_t n = fread(got, 1, sizeof got - 1, f);
+    got[n] = 0;
+    fclose(f);
+    /* quote, backslash, newline, control, DEL escaped; valid UTF-8 kept;
+     * a stray byte and a UTF-16 surrogate encoded as \u00XX per byte */
+    T_EQ_STR(got, "\"a\\\"b\\\\c\\n\\u0001\\u007f\xc3\xa9\\u00ff\xe4\xb8\xad\\u00ed\\u00a0\\u0080\"");
+}
