@@ -149,8 +149,13 @@ static void ts_local(sf_out *o, int64_t sec, unsigned frac, int digits)
     }
     if (!valid) { sf_out_str(o, "[localtime() failed]"); return; }
     int s = (int)(sec - m * 60);
-    if (digits == 9) sf_out_printf(o, "%02d:%02d:%02d.%09u", ch, cm, s, frac);
-    else sf_out_printf(o, "%02d:%02d:%02d.%06u", ch, cm, s, frac);
+    td_pad(o, (uint64_t)ch, 2);
+    sf_out_chr(o, ':');
+    td_pad(o, (uint64_t)cm, 2);
+    sf_out_chr(o, ':');
+    td_pad(o, (uint64_t)s, 2);
+    sf_out_chr(o, '.');
+    td_pad(o, frac, digits);
 }
 
 void sf_tcpdump_ts(sf_out *o, const sf_pkt *p, int ts_mode)
@@ -170,8 +175,9 @@ void sf_tcpdump_ts(sf_out *o, const sf_pkt *p, int ts_mode)
         frac = p->ts.nsec / 1000;
     }
     if (ts_mode == 1) {
-        if (digits == 9) sf_out_printf(o, "%lld.%09u", (long long)p->ts.sec, frac);
-        else sf_out_printf(o, "%lld.%06u", (long long)p->ts.sec, frac);
+        sf_out_i64(o, p->ts.sec);
+        sf_out_chr(o, '.');
+        td_pad(o, frac, digits);
     } else {
         ts_local(o, p->ts.sec, frac, digits);
     }
@@ -183,6 +189,7 @@ static void put_host(sf_out *o, const sf_pkt *p, int dst)
 {
     const char *nm = dst ? p->dst_name : p->src_name;
     if (nm) { sf_out_str(o, nm); return; }
+    if (p->ipver == 4) { td_ipv4(o, dst ? p->dst : p->src); return; }
     char b[64];
     sf_tcpdump_addr(b, sizeof b, p->ipver, dst ? p->dst : p->src);
     sf_out_str(o, b);
@@ -217,12 +224,19 @@ int sf_tcpdump_line(sf_out *o, const sf_pkt *p, sf_tdseq *seqt, const sf_tdfmt *
         return 1;
     }
     if (ext_prefix) {
-        sf_out_printf(o, "%u > %u: ", p->sport, p->dport);
+        td_num(o, p->sport);
+        TD_LIT(o, " > ");
+        td_num(o, p->dport);
+        TD_LIT(o, ": ");
     } else {
         put_host(o, p, 0);
-        sf_out_printf(o, ".%u > ", p->sport);
+        sf_out_chr(o, '.');
+        td_num(o, p->sport);
+        TD_LIT(o, " > ");
         put_host(o, p, 1);
-        sf_out_printf(o, ".%u: ", p->dport);
+        sf_out_chr(o, '.');
+        td_num(o, p->dport);
+        TD_LIT(o, ": ");
     }
     if (p->trunc_hdr && (p->status == SF_DEC_TRUNCATED || p->l4_caplen < 20)) {
         sf_out_str(o, " [|tcp]");
@@ -235,7 +249,9 @@ int sf_tcpdump_line(sf_out *o, const sf_pkt *p, sf_tdseq *seqt, const sf_tdfmt *
         return 1;
     }
     char fb[16];
-    sf_out_printf(o, "Flags [%s]", sf_tcpdump_flags(p->flags, fb));
+    TD_LIT(o, "Flags [");
+    sf_out_str(o, sf_tcpdump_flags(p->flags, fb));
+    sf_out_chr(o, ']');
 
     uint32_t seq = p->seq, ack = p->ack, thseq = 0, thack = 0;
     int rev = 0;
@@ -280,16 +296,25 @@ int sf_tcpdump_line(sf_out *o, const sf_pkt *p, sf_tdseq *seqt, const sf_tdfmt *
     }
     length -= hlen;
     if (length > 0 || (p->flags & (SF_TH_SYN | SF_TH_FIN | SF_TH_RST))) {
-        sf_out_printf(o, ", seq %u", seq);
-        if (length > 0) sf_out_printf(o, ":%u", seq + length);
+        TD_LIT(o, ", seq ");
+        td_num(o, seq);
+        if (length > 0) {
+            sf_out_chr(o, ':');
+            td_num(o, (uint32_t)(seq + length));
+        }
     }
-    if (p->flags & SF_TH_ACK) sf_out_printf(o, ", ack %u", ack);
-    sf_out_printf(o, ", win %u", p->win);
+    if (p->flags & SF_TH_ACK) {
+        TD_LIT(o, ", ack ");
+        td_num(o, ack);
+    }
+    TD_LIT(o, ", win ");
+    td_num(o, p->win);
     if (p->flags & SF_TH_URG) sf_out_printf(o, ", urg %u", p->urp);
     if (hlen > 20) {
         sf_td_ctx cx = { p, rev, thseq, thack };
         if (!sf_td_options(o, &cx)) return 1; /* tcpdump stopped inside the options */
     }
-    sf_out_printf(o, ", length %u", length);
+    TD_LIT(o, ", length ");
+    td_num(o, length);
     return 1;
 }

@@ -3,6 +3,33 @@
 #define SF_TCPDUMP_INT_H
 #include "tcpdump.h"
 
+/* Fast appenders: the lines view writes millions of lines, printf is too slow. */
+#define TD_LIT(o, s) sf_out_write((o), (s), sizeof(s) - 1)
+static inline void td_num(sf_out *o, uint64_t v) { sf_out_u64(o, v); }
+/* v in decimal, zero-padded to at least w digits */
+static inline void td_pad(sf_out *o, uint64_t v, int w)
+{
+    char t[24];
+    int i = (int)sizeof t;
+    do { t[--i] = (char)('0' + v % 10); v /= 10; } while (v);
+    while ((int)sizeof t - i < w && i > 0) t[--i] = '0';
+    sf_out_write(o, t + i, sizeof t - (size_t)i);
+}
+/* an IPv4 address (4 bytes) as a dotted quad */
+static inline void td_ipv4(sf_out *o, const uint8_t *a)
+{
+    char t[16];
+    size_t n = 0;
+    for (int k = 0; k < 4; k++) {
+        unsigned v = a[k];
+        if (v >= 100) t[n++] = (char)('0' + v / 100);
+        if (v >= 10) t[n++] = (char)('0' + v / 10 % 10);
+        t[n++] = (char)('0' + v % 10);
+        if (k < 3) t[n++] = '.';
+    }
+    sf_out_write(o, t, n);
+}
+
 typedef struct sf_td_ctx {
     const sf_pkt *p;
     int rev;                 /* tuple collated in reverse (sack edges use thseq) */

@@ -74,18 +74,20 @@ int sf_td_options(sf_out *o, const sf_td_ctx *cx)
         unsigned datalen = 0;
         const char *nm = opt_name(opt);
         if (nm) sf_out_str(o, nm);
-        else sf_out_printf(o, "unknown-%u", opt);
+        else { TD_LIT(o, "unknown-"); td_num(o, opt); }
         const uint8_t *cp = b + i;
         switch (opt) {
         case OPT_MSS:
             datalen = 2;
             LENCHECK(datalen);
-            sf_out_printf(o, " %u", be16(cp));
+            sf_out_chr(o, ' ');
+            td_num(o, be16(cp));
             break;
         case OPT_WSCALE:
             datalen = 1;
             LENCHECK(datalen);
-            sf_out_printf(o, " %u", cp[0]);
+            sf_out_chr(o, ' ');
+            td_num(o, cp[0]);
             break;
         case OPT_SACK:
             datalen = len - 2;
@@ -100,7 +102,11 @@ int sf_td_options(sf_out *o, const sf_td_ctx *cx)
                     uint32_t e = be32(cp + k + 4);
                     if (cx->rev) { s -= cx->thseq; e -= cx->thseq; }
                     else { s -= cx->thack; e -= cx->thack; }
-                    sf_out_printf(o, "{%u:%u}", s, e);
+                    sf_out_chr(o, '{');
+                    td_num(o, s);
+                    sf_out_chr(o, ':');
+                    td_num(o, e);
+                    sf_out_chr(o, '}');
                 }
             }
             break;
@@ -112,7 +118,10 @@ int sf_td_options(sf_out *o, const sf_td_ctx *cx)
         case OPT_TS:
             datalen = 8;
             LENCHECK(datalen);
-            sf_out_printf(o, " val %u ecr %u", be32(cp), be32(cp + 4));
+            TD_LIT(o, " val ");
+            td_num(o, be32(cp));
+            TD_LIT(o, " ecr ");
+            td_num(o, be32(cp + 4));
             break;
         case OPT_MD5:
             datalen = 16;
