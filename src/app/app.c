@@ -177,12 +177,32 @@ static void segment(sf_app_conn *a, int dir, uint32_t rel_seq, const uint8_t *da
     if (r != SF_FEED_OK || trunc || (d->consumed >= SF_APP_PREFIX && at_boundary(d))) end_dir(d);
 }
 
+/* What sf_appinfo_clear does, without writing the arrays (rec[], http_msgs[]):
+ * only entries below the counts are meaningful, and each is written whole. */
+static void out_reset(sf_appinfo *a)
+{
+    a->proto = SF_APP_NONE;
+    a->nrec = 0;
+    a->nrec_total = 0;
+    a->sni[0] = a->alpn[0] = 0;
+    a->tls_version = 0;
+    a->alert_desc = -1;
+    a->hrr = 0;
+    a->cipher = 0;
+    a->http_nmsg = 0;
+    a->http_is_request = 0;
+    a->http_method[0] = a->http_uri[0] = a->http_reason[0] = 0;
+    a->http_host[0] = a->http_version[0] = 0;
+    a->http_status = 0;
+    a->http_clen = -1;
+}
+
 void sf_app_segment(sf_app_conn **ac, int dir, uint32_t rel_seq, const uint8_t *data,
                     uint32_t len, uint32_t caplen, uint16_t client_port, uint16_t server_port,
                     sf_appinfo *out, sf_conn_app *sum)
 {
     if (!out) return;
-    sf_appinfo_clear(out);
+    out_reset(out);
     if (!ac || !sum) return;
     sf_app_conn *a = *ac;
     if (a == &sf_app_gone) { out->proto = sum->proto; return; }

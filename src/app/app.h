@@ -98,7 +98,8 @@ typedef struct sf_app_conn sf_app_conn;
  * rel_seq = relative sequence of the first payload byte (1 = first byte
  * after the SYN); len = payload length per IP, caplen = bytes captured.
  * Fills *out with what this segment completes (see Attribution below)
- * and updates *sum. */
+ * and updates *sum. Every field of *out is reset except the arrays: only
+ * rec[0..nrec) and http_msgs[0..min(http_nmsg, SF_APP_MAX_HTTP)) are valid. */
 void sf_app_segment(sf_app_conn **ac, int dir, uint32_t rel_seq, const uint8_t *data,
                     uint32_t len, uint32_t caplen, uint16_t client_port, uint16_t server_port,
                     sf_appinfo *out, sf_conn_app *sum);

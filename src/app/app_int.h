@@ -3,8 +3,18 @@
 #define SF_APP_INT_H
 #include <stdint.h>
 #include <stddef.h>
+#include <string.h>
 #include "app.h"
 #include "../util/cursor.h"
+
+/* Offset of the first byte `b` in the cursor's remaining bytes, or SIZE_MAX
+ * (a bounded search: never looks past c->end; the cursor does not move). */
+static inline size_t sf_cur_find(const sf_cur *c, uint8_t b)
+{
+    size_t n = sf_cur_left(c);
+    const uint8_t *q = n ? memchr(c->p, b, n) : NULL;
+    return q ? (size_t)(q - c->p) : SIZE_MAX;
+}
 
 /* Bounded, growable byte buffer (heap; owner = the direction state). */
 typedef struct sf_abuf {

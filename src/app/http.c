@@ -96,15 +96,12 @@ static int has_token_ci(const uint8_t *p, size_t n, const char *tok)
 static int next_line(sf_cur *c, sf_cur *l)
 {
     if (sf_cur_left(c) == 0) return 0;
-    const uint8_t *s = c->p;
-    size_t n = 0;
-    while (sf_cur_left(c)) {
-        uint8_t b = sf_get_u8(c);
-        if (b == '\n') break;
-        n++;
-    }
-    if (n && s[n - 1] == '\r') n--;
-    *l = sf_cur_make(s, n);
+    size_t n = sf_cur_find(c, '\n');
+    int nl = n != SIZE_MAX;
+    if (!nl) n = sf_cur_left(c);
+    *l = sf_cur_sub(c, n, NULL);
+    if (nl) sf_cur_skip(c, 1);
+    if (n && l->p[n - 1] == '\r') l->end--;
     return 1;
 }
 
@@ -141,6 +138,7 @@ static void emit(sf_app_ctx *x, int is_req, sf_cur method, sf_cur uri, sf_cur ve
     }
     if (o->http_nmsg < SF_APP_MAX_HTTP) {
         sf_http_msg *m = &o->http_msgs[o->http_nmsg];
+        memset(m, 0, sizeof *m);
         m->is_request = (uint8_t)is_req;
         if (is_req) {
             sf_app_strcpy(m->method, sizeof m->method, method.p, sf_cur_left(&method));
@@ -299,18 +297,22 @@ int sf_http_feed(sf_app_ctx *x, sf_http_dir *h, sf_cur *c, size_t start_limit)
                 if (b == '\r' || b == '\n') { *c = pk; break; }
                 h->line_len = 0;
             }
+            /* find the empty line ending the block, line by line */
             sf_cur s = *c;
             size_t n = 0;
             int end = 0;
             while (sf_cur_left(&s)) {
-                uint8_t b = sf_get_u8(&s);
+                size_t k = sf_cur_find(&s, '\n');
+                size_t take = k == SIZE_MAX ? sf_cur_left(&s) : k;
+                sf_cur ln = sf_cur_sub(&s, take, NULL);
+                n += take;
+                while (!h->line_len && sf_cur_left(&ln))
+                    if (sf_get_u8(&ln) != '\r') h->line_len = 1;
+                if (k == SIZE_MAX) break;
+                sf_cur_skip(&s, 1);
                 n++;
-                if (b == '\n') {
-                    if (h->line_len == 0) { end = 1; break; }
-                    h->line_len = 0;
-                } else if (b != '\r') {
-                    h->line_len = 1;
-                }
+                if (h->line_len == 0) { end = 1; break; }
+                h->line_len = 0;
             }
             if (sf_abuf_put(&h->hdr, c, n, SF_APP_PREFIX) < 0) return SF_FEED_DEAD;
             if (!end) {
