@@ -20,11 +20,11 @@ typedef struct tx_tuple {
     uint32_t nxt[2];           /* highest next-seq seen from endpoint i */
     uint32_t maxack[2];        /* highest ack sent by endpoint i */
     /* keep-alive / zero-window-probe pattern, per sender */
-    uint8_t have_last[2], last_ka[2], peer_quiet[2], peer_win0[2];
+    uint8_t have_last[2], peer_quiet[2];
     uint32_t last_ack[2];
     uint64_t last_opt[2];      /* option bytes' hash, TS values left out */
     uint16_t last_win[2];
-    int64_t last_t[2];
+    int64_t last_t_any;        /* time of the tuple's last packet, either way */
     uint64_t last;
 } tx_tuple;
 
@@ -285,10 +285,12 @@ static uint64_t opt_sig(const sf_txt_line *L)
     return h;
 }
 
-/* A pure ACK from d that repeats d's last ack and window after a quiet gap,
- * with the peer silent since (or only answering earlier probes), or while
- * the peer's window is zero: a keep-alive or a zero-window probe. Normal
- * stacks send no other segment that carries no new information. */
+/* A pure ACK from d that repeats d's last ack, window and options after a
+ * quiet gap (nothing in the tuple for 200 ms), the peer having sent no data,
+ * SYN, FIN or RST since d's last segment: a keep-alive or a zero-window
+ * probe. Normal stacks send no other segment that carries no new
+ * information (a duplicate ACK answers the peer's data; an answer to the
+ * peer's probe follows it within a round trip). */
 static int looks_keepalive(const tx_tuple *T, int d, const sf_txt_line *L, uint32_t a, int64_t t_ns)
 {
     if (L->has_seq || L->len || (L->flags & (SF_TH_SYN | SF_TH_FIN | SF_TH_RST)) || !(L->flags & SF_TH_ACK))
@@ -296,27 +298,21 @@ static int looks_keepalive(const tx_tuple *T, int d, const sf_txt_line *L, uint3
     if (!T->have_last[d] || !L->has_win || a != T->last_ack[d] || L->win != T->last_win[d] ||
         opt_sig(L) != T->last_opt[d])
         return 0;
-    if (t_ns < 0 || T->last_t[d] < 0 || t_ns - T->last_t[d] < KA_GAP_NS)
+    if (t_ns < 0 || T->last_t_any < 0 || t_ns - T->last_t_any < KA_GAP_NS)
         return 0;
-    if (!T->nxt_known[d])
-        return 0;
-    return T->peer_quiet[d] || T->peer_win0[d];
+    return T->nxt_known[d] && T->peer_quiet[d];
 }
 
-static void note_pattern(tx_tuple *T, int d, const sf_txt_line *L, uint32_t a, int64_t t_ns, int ka)
+static void note_pattern(tx_tuple *T, int d, const sf_txt_line *L, uint32_t a, int64_t t_ns)
 {
     int e = !d;
-    int pure = !L->len && !(L->flags & (SF_TH_SYN | SF_TH_FIN | SF_TH_RST));
-    /* for e, d stays "quiet" while it only answers e's probes */
-    int response = pure && T->last_ka[e] && T->have_last[d] && a == T->last_ack[d] && L->win == T->last_win[d];
-    if (!response) T->peer_quiet[e] = 0;
-    T->peer_win0[e] = L->has_win && L->win == 0 && (L->flags & SF_TH_ACK);
+    if (L->len || (L->flags & (SF_TH_SYN | SF_TH_FIN | SF_TH_RST)))
+        T->peer_quiet[e] = 0; /* d said something new to e */
     T->have_last[d] = 1;
     T->last_ack[d] = a;
     T->last_win[d] = L->win;
     T->last_opt[d] = opt_sig(L);
-    T->last_t[d] = t_ns;
-    T->last_ka[d] = (uint8_t)ka;
+    T->last_t_any = t_ns;
     T->peer_quiet[d] = 1;
 }
 
@@ -411,7 +407,7 @@ void sf_txseq_apply(sf_txseq *t, const sf_txt_line *L, int64_t t_ns, sf_txseq_pe
         T->maxack[d] = T->ack_known[d] ? seqmax(T->maxack[d], a) : a;
         T->ack_known[d] = 1;
     }
-    note_pattern(T, d, L, a, t_ns, ka);
+    note_pattern(T, d, L, a, t_ns);
     r->seq = s;
     r->ack = a;
     r->seq_guessed = (uint8_t)guessed;

@@ -404,3 +404,56 @@ TEST(text_backend_filter)
     T_EQ_INT(b.next(b.st, &p, err, sizeof err), SF_SRC_END);
     b.close(b.st);
 }
+
+TEST(text_seq_keepalive_pattern)
+{
+    static const char *const txt[] = {
+        "10:00:00.000000 IP 10.0.0.1.5000 > 10.0.0.2.80: Flags [P.], seq 1000:1010, ack 5000, win 100, length 10",
+        "10:00:00.000100 IP 10.0.0.2.80 > 10.0.0.1.5000: Flags [.], ack 1010, win 200, length 0",
+        /* same ack, window and options after a quiet gap: a keep-alive (seq = next - 1) */
+        "10:00:01.000000 IP 10.0.0.1.5000 > 10.0.0.2.80: Flags [.], ack 5000, win 100, length 0",
+        "10:00:01.000100 IP 10.0.0.2.80 > 10.0.0.1.5000: Flags [.], ack 1010, win 200, length 0",
+        "10:00:02.000000 IP 10.0.0.1.5000 > 10.0.0.2.80: Flags [.], ack 5000, win 100, length 0",
+        /* a different window: a window update, not a probe */
+        "10:00:03.000000 IP 10.0.0.1.5000 > 10.0.0.2.80: Flags [.], ack 5000, win 300, length 0",
+    };
+    sf_txseq_res r[6];
+    rebuild(txt, 6, r);
+    T_EQ_INT(r[2].keepalive, 1); T_EQ_INT(r[2].seq, 1009);
+    T_EQ_INT(r[4].keepalive, 1); T_EQ_INT(r[4].seq, 1009);
+    T_EQ_INT(r[5].keepalive, 0); T_EQ_INT(r[5].seq, 1010);
+}
+
+TEST(text_ipv6_extension_headers)
+{
+    sf_txt_line L;
+    T_EQ_INT(P("16:44:12.497486 IP6 2001:db8:1::2 > 2001:db8:1::1: DSTOPT 36951 > 80: Flags [S], seq 3810442574, "
+               "win 8192, length 0", &L), SF_TXT_TCP);
+    T_EQ_INT(L.sport, 36951); T_EQ_INT(L.dport, 80); T_EQ_INT(L.n_ext, 1); T_EQ_INT(L.ext[0], 60);
+    T_EQ_INT(L.src[15], 2); T_EQ_INT(L.ipver, 6);
+    T_EQ_INT(P("16:44:13.354053 IP6 2001:db8:1::2 > 2001:db8:1::1: frag (0|20) 59694 > 80: Flags [S], seq 1, "
+               "win 8192, length 0", &L), SF_TXT_TCP);
+    T_EQ_INT(L.n_ext, 1); T_EQ_INT(L.ext[0], 44); T_EQ_INT(L.sport, 59694);
+    T_EQ_INT(P("16:44:14.322735 IP6 2001:db8:1::2 > 2001:db8:1::1: RT6 (len=0, type=0 [Deprecated], segleft=0) "
+               "45805 > 80: Flags [S], seq 1, win 8192, length 0", &L), SF_TXT_TCP);
+    T_EQ_INT(L.n_ext, 1); T_EQ_INT(L.ext[0], 43); T_EQ_INT(L.sport, 45805);
+}
+
+TEST(text_backend_verbose_two_line_form)
+{
+    const char *txt =
+        "13:51:40.965707 IP (tos 0x0, ttl 64, id 0, offset 0, flags [DF], proto TCP (6), length 52)\n"
+        "    10.0.0.1.41032 > 10.0.0.2.443: Flags [S], cksum 0x1c2b (correct), seq 7, win 2061, length 0\n"
+        "13:51:40.965800 IP (tos 0x0, ttl 64, id 0, offset 0, flags [DF], proto UDP (17), length 52)\n"
+        "    10.0.0.1.53 > 10.0.0.2.53: 1234+ A? example.com. (29)\n";
+    sf_backend b;
+    char err[200] = "";
+    T_EQ_INT(open_text(txt, &b, err, sizeof err), 0);
+    sf_pkt p;
+    T_EQ_INT(b.next(b.st, &p, err, sizeof err), SF_SRC_PACKET);
+    T_EQ_INT(p.status, SF_DEC_TCP); T_EQ_INT(p.seq, 7); T_EQ_INT(p.ts.sec, 13 * 3600 + 51 * 60 + 40);
+    T_EQ_INT(b.next(b.st, &p, err, sizeof err), SF_SRC_PACKET);
+    T_EQ_INT(p.status, SF_DEC_NOT_TCP);
+    T_EQ_INT(b.next(b.st, &p, err, sizeof err), SF_SRC_END);
+    b.close(b.st);
+}
