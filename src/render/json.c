@@ -17,15 +17,6 @@ typedef struct json_view {
     int64_t only_conn;
 } json_view;
 
-static void addr_str(char *b, size_t n, const sf_pkt *p, int dst)
-{
-    const char *name = dst ? p->dst_name : p->src_name;
-    if (name)
-        snprintf(b, n, "%s", name);
-    else
-        sf_tcpdump_addr(b, n, p->ipver, dst ? p->dst : p->src);
-}
-
 /* "ip:port" or "[v6]:port" */
 static void ep_str(char *b, size_t n, const sf_endpoint *ep, int ipver)
 {
@@ -89,146 +80,199 @@ static void tls_alert(sf_jw *w, int desc)
         sf_jw_knull(w, "tls_alert");
 }
 
-static void packet_app(sf_jw *w, const sf_appinfo *a)
+/* trusted ASCII (names from the tables) */
+static char *put_s(char *q, const char *s)
+{
+    size_t n = strlen(s);
+    memcpy(q, s, n);
+    return q + n;
+}
+
+static char *put_addr(char *q, const sf_pkt *p, int dst)
+{
+    const char *name = dst ? p->dst_name : p->src_name;
+    if (name)
+        return sf_jw_esc(q, name, strnlen(name, 255));
+    const uint8_t *a = dst ? p->dst : p->src;
+    *q++ = '"';
+    if (p->ipver == 4) {
+        for (int i = 0; i < 4; i++) {
+            if (i)
+                *q++ = '.';
+            q = sf_jw_u64(q, a[i]);
+        }
+    } else {
+        char b[64];
+        sf_tcpdump_addr(b, sizeof b, p->ipver, a);
+        q = put_s(q, b);
+    }
+    *q++ = '"';
+    return q;
+}
+
+static char *put_u64_or_null(char *q, int ok, uint64_t v)
+{
+    if (!ok)
+        return put_s(q, "null");
+    return sf_jw_u64(q, v);
+}
+
+static char *put_str_or_null(char *q, const char *s, size_t max)
+{
+    if (!s || !s[0])
+        return put_s(q, "null");
+    return sf_jw_esc(q, s, strnlen(s, max));
+}
+
+static char *packet_app(char *q, const sf_appinfo *a)
 {
     const char *nm = app_name(a->proto);
-    sf_jw_kstr(w, "app", nm);
     if (!nm)
-        return;
+        return put_s(q, ",\"app\":null");
+    q = put_s(q, ",\"app\":\"");
+    q = put_s(q, nm);
+    *q++ = '"';
     if (a->proto == SF_APP_TLS) {
-        sf_jw_key(w, "tls_records");
-        sf_out_chr(w->o, '[');
+        SF_JW_LIT(q, ",\"tls_records\":[");
         for (unsigned i = 0; i < a->nrec && i < SF_APP_MAX_RECS; i++) {
             char b[32];
             if (i)
-                sf_out_chr(w->o, ',');
+                *q++ = ',';
             const char *s = tls_rec_name(&a->rec[i], b, sizeof b);
-            sf_jw_strn(w->o, s, strlen(s));
+            q = sf_jw_esc(q, s, strnlen(s, 31));
         }
-        sf_out_chr(w->o, ']');
-        sf_jw_kstr(w, "tls_sni", a->sni[0] ? a->sni : NULL);
-        tls_version(w, a->tls_version);
-        tls_alert(w, a->alert_desc);
+        SF_JW_LIT(q, "],\"tls_sni\":");
+        q = put_str_or_null(q, a->sni, sizeof a->sni);
+        SF_JW_LIT(q, ",\"tls_version\":");
+        const char *v = a->tls_version && sf_tls_version_name ? sf_tls_version_name(a->tls_version) : NULL;
+        q = v ? sf_jw_esc(q, v, strnlen(v, 31)) : put_u64_or_null(q, a->tls_version != 0, a->tls_version);
+        SF_JW_LIT(q, ",\"tls_alert\":");
+        const char *al = a->alert_desc >= 0 && sf_tls_alert_name ? sf_tls_alert_name(a->alert_desc) : NULL;
+        q = al ? sf_jw_esc(q, al, strnlen(al, 63))
+               : put_u64_or_null(q, a->alert_desc >= 0, (uint64_t)(a->alert_desc >= 0 ? a->alert_desc : 0));
     } else {
-        sf_jw_kstr(w, "http_method", a->http_method[0] ? a->http_method : NULL);
-        sf_jw_kstr(w, "http_uri", a->http_method[0] ? a->http_uri : NULL);
-        if (a->http_status)
-            sf_jw_ku64(w, "http_status", (uint64_t)a->http_status);
-        else
-            sf_jw_knull(w, "http_status");
+        SF_JW_LIT(q, ",\"http_method\":");
+        q = put_str_or_null(q, a->http_method, sizeof a->http_method);
+        SF_JW_LIT(q, ",\"http_uri\":");
+        q = put_str_or_null(q, a->http_method[0] ? a->http_uri : NULL, sizeof a->http_uri);
+        SF_JW_LIT(q, ",\"http_status\":");
+        q = put_u64_or_null(q, a->http_status > 0, (uint64_t)(a->http_status > 0 ? a->http_status : 0));
     }
+    return q;
 }
 
+/* Written straight into the output buffer: the packet path is hot. */
 static void jv_packet(void *self, const sf_pkt *p, const sf_pinfo *pi, const sf_conn *c)
 {
     json_view *v = self;
+    (void)c;
     if (p->status != SF_DEC_TCP)
         return;
     if (v->only_conn >= 0 && (!pi || pi->conn != (uint64_t)v->only_conn))
         return;
-    sf_jw w;
-    char b[96];
-    sf_jw_begin(&w, v->out);
-    sf_jw_kstr(&w, "type", "packet");
-    sf_jw_ku64(&w, "frame", p->frame);
-    if (pi)
-        sf_jw_ku64(&w, "conn", pi->conn);
-    else
-        sf_jw_knull(&w, "conn");
-    if (p->ts_missing)
-        sf_jw_knull(&w, "ts");
-    else
-        sf_jw_kts(&w, "ts", &p->ts);
-    addr_str(b, sizeof b, p, 0);
-    sf_jw_kstr(&w, "src", b);
-    sf_jw_ku64(&w, "sport", p->sport);
-    addr_str(b, sizeof b, p, 1);
-    sf_jw_kstr(&w, "dst", b);
-    sf_jw_ku64(&w, "dport", p->dport);
-    if (pi)
-        sf_jw_kstr(&w, "dir", pi->dir ? "s2c" : "c2s");
-    else
-        sf_jw_knull(&w, "dir");
-    sf_jw_kstr(&w, "flags", sf_tcpdump_flags(p->flags, b));
-    sf_jw_ku64(&w, "seq", p->seq);
-    sf_jw_ku64(&w, "ack", p->ack);
-    sf_jw_ku64(&w, "win", p->win);
-    sf_jw_ku64(&w, "len", pi ? pi->len : p->len);
+    char *q0 = sf_out_reserve(v->out, 8192);
+    if (!q0)
+        return;
+    char *q = q0, fb[16];
+    SF_JW_LIT(q, "{\"type\":\"packet\",\"frame\":");
+    q = sf_jw_u64(q, p->frame);
+    SF_JW_LIT(q, ",\"conn\":");
+    q = put_u64_or_null(q, pi != NULL, pi ? pi->conn : 0);
+    SF_JW_LIT(q, ",\"ts\":");
+    q = p->ts_missing ? put_s(q, "null") : sf_jw_ts(q, &p->ts);
+    SF_JW_LIT(q, ",\"src\":");
+    q = put_addr(q, p, 0);
+    SF_JW_LIT(q, ",\"sport\":");
+    q = sf_jw_u64(q, p->sport);
+    SF_JW_LIT(q, ",\"dst\":");
+    q = put_addr(q, p, 1);
+    SF_JW_LIT(q, ",\"dport\":");
+    q = sf_jw_u64(q, p->dport);
+    SF_JW_LIT(q, ",\"dir\":");
+    q = put_s(q, !pi ? "null" : pi->dir ? "\"s2c\"" : "\"c2s\"");
+    SF_JW_LIT(q, ",\"flags\":\"");
+    q = put_s(q, sf_tcpdump_flags(p->flags, fb));
+    SF_JW_LIT(q, "\",\"seq\":");
+    q = sf_jw_u64(q, p->seq);
+    SF_JW_LIT(q, ",\"ack\":");
+    q = sf_jw_u64(q, p->ack);
+    SF_JW_LIT(q, ",\"win\":");
+    q = sf_jw_u64(q, p->win);
+    SF_JW_LIT(q, ",\"len\":");
+    q = sf_jw_u64(q, pi ? pi->len : p->len);
     if (!pi) {
-        sf_jw_end(&w);
+        SF_JW_LIT(q, "}\n");
+        sf_out_commit(v->out, (size_t)(q - q0));
         return;
     }
-    if (pi->rel_valid) {
-        sf_jw_ku64(&w, "rel_seq", pi->rel_seq);
-        if (p->flags & SF_TH_ACK)
-            sf_jw_ku64(&w, "rel_ack", pi->rel_ack);
-        else
-            sf_jw_knull(&w, "rel_ack");
-        sf_jw_ku64(&w, "nxtseq", pi->nxtseq);
-    } else {
-        sf_jw_knull(&w, "rel_seq");
-        sf_jw_knull(&w, "rel_ack");
-        sf_jw_knull(&w, "nxtseq");
-    }
+    int rv = pi->rel_valid;
+    SF_JW_LIT(q, ",\"rel_seq\":");
+    q = put_u64_or_null(q, rv, pi->rel_seq);
+    SF_JW_LIT(q, ",\"rel_ack\":");
+    q = put_u64_or_null(q, rv && (p->flags & SF_TH_ACK), pi->rel_ack);
+    SF_JW_LIT(q, ",\"nxtseq\":");
+    q = put_u64_or_null(q, rv, pi->nxtseq);
+    SF_JW_LIT(q, ",\"role\":\"");
     char rb[128];
-    sf_jw_kstr(&w, "role", sf_role_str(pi->role, rb, sizeof rb));
-    sf_jw_ku64(&w, "hs_step", pi->hs_step);
-    sf_jw_ku64(&w, "close_step", pi->close_step);
-    sf_jw_kstr(&w, "client_state", sf_state_name(pi->client_state));
-    sf_jw_kstr(&w, "server_state", sf_state_name(pi->server_state));
-    sf_jw_kstr(&w, "ack_check", sf_ack_check_name(pi->ack_check));
-    if (pi->ack_check == SF_ACK_OK || pi->ack_check == SF_ACK_PARTIAL || pi->ack_check == SF_ACK_AHEAD)
-        sf_jw_ku64(&w, "expected_ack", pi->expected_ack);
-    else
-        sf_jw_knull(&w, "expected_ack");
-
-    sf_jw_key(&w, "analysis");
-    sf_out_chr(w.o, '[');
+    q = put_s(q, sf_role_str(pi->role, rb, sizeof rb));
+    SF_JW_LIT(q, "\",\"hs_step\":");
+    q = sf_jw_u64(q, pi->hs_step);
+    SF_JW_LIT(q, ",\"close_step\":");
+    q = sf_jw_u64(q, pi->close_step);
+    SF_JW_LIT(q, ",\"client_state\":\"");
+    q = put_s(q, sf_state_name(pi->client_state));
+    SF_JW_LIT(q, "\",\"server_state\":\"");
+    q = put_s(q, sf_state_name(pi->server_state));
+    SF_JW_LIT(q, "\",\"ack_check\":\"");
+    q = put_s(q, sf_ack_check_name(pi->ack_check));
+    SF_JW_LIT(q, "\",\"expected_ack\":");
+    q = put_u64_or_null(q, pi->ack_check == SF_ACK_OK || pi->ack_check == SF_ACK_PARTIAL ||
+                        pi->ack_check == SF_ACK_AHEAD, pi->expected_ack);
+    SF_JW_LIT(q, ",\"analysis\":[");
     int n = 0;
-    for (unsigned bit = 0; bit < SF_AN__COUNT; bit++) {
+    for (unsigned bit = 0; pi->analysis && bit < SF_AN__COUNT; bit++) {
         if (!(pi->analysis & (1u << bit)))
             continue;
         if (n++)
-            sf_out_chr(w.o, ',');
-        const char *s = sf_an_name(bit);
-        sf_jw_strn(w.o, s, strlen(s));
+            *q++ = ',';
+        *q++ = '"';
+        q = put_s(q, sf_an_name(bit));
+        *q++ = '"';
     }
-    sf_out_chr(w.o, ']');
-    if (pi->analysis & SF_AN_DUPLICATE_ACK) {
-        sf_jw_ku64(&w, "dup_ack_num", pi->dup_ack_num);
-        sf_jw_ku64(&w, "dup_ack_frame", pi->dup_ack_frame);
-    } else {
-        sf_jw_knull(&w, "dup_ack_num");
-        sf_jw_knull(&w, "dup_ack_frame");
-    }
-    if (pi->acks_frame)
-        sf_jw_ku64(&w, "acks_frame", pi->acks_frame);
-    else
-        sf_jw_knull(&w, "acks_frame");
+    int dup = (pi->analysis & SF_AN_DUPLICATE_ACK) != 0;
+    SF_JW_LIT(q, "],\"dup_ack_num\":");
+    q = put_u64_or_null(q, dup, pi->dup_ack_num);
+    SF_JW_LIT(q, ",\"dup_ack_frame\":");
+    q = put_u64_or_null(q, dup, pi->dup_ack_frame);
+    SF_JW_LIT(q, ",\"acks_frame\":");
+    q = put_u64_or_null(q, pi->acks_frame != 0, pi->acks_frame);
     int prec = prec_of(&p->ts);
-    if (pi->ack_rtt_ns >= 0)
-        sf_jw_ksec(&w, "ack_rtt", pi->ack_rtt_ns, prec);
-    else
-        sf_jw_knull(&w, "ack_rtt");
-    if (pi->irtt_ns >= 0)
-        sf_jw_ksec(&w, "irtt", pi->irtt_ns, prec);
-    else
-        sf_jw_knull(&w, "irtt");
-    if (pi->win_scale == -1)
-        sf_jw_ki64(&w, "calc_window", -1);   /* Wireshark: scale unknown */
-    else
-        sf_jw_ku64(&w, "calc_window", pi->calc_window);
-    sf_jw_ki64(&w, "win_scale", pi->win_scale);
+    SF_JW_LIT(q, ",\"ack_rtt\":");
+    q = pi->ack_rtt_ns >= 0 ? sf_jw_sec(q, pi->ack_rtt_ns, prec) : put_s(q, "null");
+    SF_JW_LIT(q, ",\"irtt\":");
+    q = pi->irtt_ns >= 0 ? sf_jw_sec(q, pi->irtt_ns, prec) : put_s(q, "null");
+    SF_JW_LIT(q, ",\"calc_window\":");
+    q = pi->win_scale == -1 ? put_s(q, "-1") : sf_jw_u64(q, pi->calc_window);
+    SF_JW_LIT(q, ",\"win_scale\":");
+    q = sf_jw_i64(q, pi->win_scale);
     if (p->nsack) {
-        sf_jw_key(&w, "sack");
-        sf_out_chr(w.o, '[');
-        for (unsigned i = 0; i < p->nsack && i < SF_MAX_SACK; i++)
-            sf_out_printf(w.o, "%s[%u,%u]", i ? "," : "", pi->rel_sack[i][0], pi->rel_sack[i][1]);
-        sf_out_chr(w.o, ']');
+        SF_JW_LIT(q, ",\"sack\":[");
+        for (unsigned i = 0; i < p->nsack && i < SF_MAX_SACK; i++) {
+            if (i)
+                *q++ = ',';
+            *q++ = '[';
+            q = sf_jw_u64(q, pi->rel_sack[i][0]);
+            *q++ = ',';
+            q = sf_jw_u64(q, pi->rel_sack[i][1]);
+            *q++ = ']';
+        }
+        *q++ = ']';
     }
-    packet_app(&w, &pi->app);
-    (void)c;
-    sf_jw_end(&w);
+    q = packet_app(q, &pi->app);
+    SF_JW_LIT(q, "}\n");
+    sf_out_commit(v->out, (size_t)(q - q0));
+    if (v->out->line_flush)
+        sf_out_flush(v->out);
 }
 
 static void jv_conn(void *self, const sf_conn *c)

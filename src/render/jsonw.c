@@ -50,53 +50,128 @@ static size_t utf8_len(const unsigned char *s, size_t n)
     return len;
 }
 
-void sf_jw_strn(sf_out *o, const char *s, size_t n)
+char *sf_jw_esc(char *q, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *p = (const unsigned char *)s;
-    sf_out_chr(o, '"');
+    *q++ = '"';
     size_t i = 0;
     while (i < n) {
-        /* copy the longest run that needs no escaping in one go */
-        size_t j = i;
-        while (j < n && p[j] >= 0x20 && p[j] < 0x7F && p[j] != '"' && p[j] != '\\')
-            j++;
-        if (j > i) {
-            sf_out_write(o, p + i, j - i);
-            i = j;
-            continue;
-        }
         unsigned c = p[i];
-        if (c == '"' || c == '\\') {
-            char e[2] = { '\\', (char)c };
-            sf_out_write(o, e, 2);
+        if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
+            *q++ = (char)c;
             i++;
-        } else if (c == '\n') {
-            sf_out_write(o, "\\n", 2);
+        } else if (c == '"' || c == '\\') {
+            *q++ = '\\';
+            *q++ = (char)c;
             i++;
-        } else if (c == '\r') {
-            sf_out_write(o, "\\r", 2);
-            i++;
-        } else if (c == '\t') {
-            sf_out_write(o, "\\t", 2);
-            i++;
-        } else if (c < 0x80) {           /* other control bytes and DEL */
-            char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-            sf_out_write(o, e, 6);
+        } else if (c == '\n' || c == '\r' || c == '\t') {
+            *q++ = '\\';
+            *q++ = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
             i++;
         } else {
-            size_t l = utf8_len(p + i, n - i);
-            if (l) {
-                sf_out_write(o, p + i, l);
+            size_t l = c >= 0x80 ? utf8_len(p + i, n - i) : 0;
+            if (l) {                     /* valid UTF-8 kept */
+                memcpy(q, p + i, l);
+                q += l;
                 i += l;
-            } else {                     /* not UTF-8: keep the byte value visible */
-                char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-                sf_out_write(o, e, 6);
+            } else {                     /* control, DEL, or not UTF-8: the byte value */
+                memcpy(q, "\\u00", 4);
+                q[4] = hex[c >> 4];
+                q[5] = hex[c & 15];
+                q += 6;
                 i++;
             }
         }
     }
-    sf_out_chr(o, '"');
+    *q++ = '"';
+    return q;
+}
+
+void sf_jw_strn(sf_out *o, const char *s, size_t n)
+{
+    char *q = sf_out_reserve(o, 6 * n + 2);
+    if (!q)
+        return;
+    sf_out_commit(o, (size_t)(sf_jw_esc(q, s, n) - q));
+}
+
+char *sf_jw_u64(char *q, uint64_t v)
+{
+    static const char pairs[201] =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+        "8081828384858687888990919293949596979899";
+    if (v < 10) {
+        *q++ = (char)('0' + v);
+        return q;
+    }
+    char t[20];
+    int n = 20;
+    while (v >= 100) {
+        unsigned d = (unsigned)(v % 100) * 2;
+        v /= 100;
+        t[--n] = pairs[d + 1];
+        t[--n] = pairs[d];
+    }
+    if (v >= 10) {
+        unsigned d = (unsigned)v * 2;
+        t[--n] = pairs[d + 1];
+        t[--n] = pairs[d];
+    } else {
+        t[--n] = (char)('0' + v);
+    }
+    memcpy(q, t + n, (size_t)(20 - n));
+    return q + (20 - n);
+}
+
+char *sf_jw_i64(char *q, int64_t v)
+{
+    if (v < 0) {
+        *q++ = '-';
+        return sf_jw_u64(q, (uint64_t)0 - (uint64_t)v);
+    }
+    return sf_jw_u64(q, (uint64_t)v);
+}
+
+static char *frac(char *q, uint32_t v, int digits)
+{
+    for (int i = digits - 1; i >= 0; i--) {
+        q[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+    return q + digits;
+}
+
+char *sf_jw_sec(char *q, int64_t ns, int prec)
+{
+    uint64_t u = (uint64_t)ns;
+    if (ns < 0) {
+        *q++ = '-';
+        u = (uint64_t)0 - (uint64_t)ns;
+    }
+    q = sf_jw_u64(q, u / 1000000000u);
+    *q++ = '.';
+    uint32_t f = (uint32_t)(u % 1000000000u);
+    return prec == 6 ? frac(q, f / 1000u, 6) : frac(q, f, 9);
+}
+
+char *sf_jw_ts(char *q, const sf_time *t)
+{
+    *q++ = '"';
+    if (t->sec < 0 || t->nsec >= 1000000000u) {
+        /* out of range: as captured, not normalised */
+        q = sf_jw_i64(q, t->sec);
+        *q++ = '.';
+        q = t->prec == 6 ? frac(q, t->nsec / 1000u, t->nsec / 1000u >= 1000000u ? 7 : 6)
+                         : frac(q, t->nsec, t->nsec >= 1000000000u ? 10 : 9);
+    } else {
+        q = sf_jw_u64(q, (uint64_t)t->sec);
+        *q++ = '.';
+        q = t->prec == 6 ? frac(q, t->nsec / 1000u, 6) : frac(q, t->nsec, 9);
+    }
+    *q++ = '"';
+    return q;
 }
 
 void sf_jw_kstr(sf_jw *w, const char *k, const char *s)
@@ -132,37 +207,18 @@ void sf_jw_knull(sf_jw *w, const char *k)
     sf_out_str(w->o, "null");
 }
 
-/* "sec.frac" with `digits` decimals of a non-negative or negative ns count */
-static void sec_frac(sf_out *o, int64_t ns, int prec)
-{
-    if (ns < 0) {
-        sf_out_chr(o, '-');
-        ns = ns == INT64_MIN ? INT64_MAX : -ns;
-    }
-    int64_t sec = ns / 1000000000LL;
-    uint32_t frac = (uint32_t)(ns % 1000000000LL);
-    if (prec == 6)
-        sf_out_printf(o, "%lld.%06u", (long long)sec, frac / 1000u);
-    else
-        sf_out_printf(o, "%lld.%09u", (long long)sec, frac);
-}
-
 void sf_jw_ksec(sf_jw *w, const char *k, int64_t ns, int prec)
 {
     sf_jw_key(w, k);
-    sec_frac(w->o, ns, prec);
+    char *q = sf_out_reserve(w->o, 32);
+    if (q)
+        sf_out_commit(w->o, (size_t)(sf_jw_sec(q, ns, prec) - q));
 }
 
 void sf_jw_kts(sf_jw *w, const char *k, const sf_time *t)
 {
     sf_jw_key(w, k);
-    sf_out_chr(w->o, '"');
-    if (t->sec < 0) {
-        sec_frac(w->o, t->sec * 1000000000LL + (int64_t)t->nsec, t->prec);
-    } else if (t->prec == 6) {
-        sf_out_printf(w->o, "%lld.%06u", (long long)t->sec, t->nsec / 1000u);
-    } else {
-        sf_out_printf(w->o, "%lld.%09u", (long long)t->sec, t->nsec);
-    }
-    sf_out_chr(w->o, '"');
+    char *q = sf_out_reserve(w->o, 40);
+    if (q)
+        sf_out_commit(w->o, (size_t)(sf_jw_ts(q, t) - q));
 }

@@ -1,4 +1,5 @@
 /* \summary: connection tracking engine: one pass, packet -> connection -> per-packet record -> views */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "conn_int.h"
@@ -233,8 +234,18 @@ void sf_engine_packet(sf_engine *e, const sf_pkt *p)
     }
 
     sf_pinfo *pi = &e->pi;
-    memset(pi, 0, sizeof *pi);
+    /* Everything before the (large) app part is reset; the app part is
+     * meaningful only when app.proto is set, which sf_app_segment does. */
+    memset(pi, 0, offsetof(sf_pinfo, app));
+    pi->len = 0;
+    pi->app.proto = SF_APP_NONE;
+    pi->app.nrec = 0;
+    pi->app.sni[0] = 0;
+    pi->app.tls_version = 0;
     pi->app.alert_desc = -1;
+    pi->app.http_method[0] = 0;
+    pi->app.http_uri[0] = 0;
+    pi->app.http_status = 0;
     pi->app.http_clen = -1;
     pi->conn = r->c.id;
     pi->dir = (uint8_t)d;

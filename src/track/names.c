@@ -1,5 +1,4 @@
 /* \summary: stable snake_case names of states, roles, open/close kinds, sides, ack checks and analysis flags */
-#include <stdio.h>
 #include <string.h>
 #include "track.h"
 
@@ -75,18 +74,22 @@ char *sf_role_str(uint32_t role, char *buf, size_t n)
     size_t len = 0;
     if (!buf || n == 0)
         return buf;
-    buf[0] = 0;
     for (unsigned b = 0; b < sizeof role_names / sizeof role_names[0]; b++) {
         if (!(role & (1u << b)))
             continue;
-        int w = snprintf(buf + len, n - len, "%s%s", len ? "+" : "", role_names[b]);
-        if (w < 0 || (size_t)w >= n - len) {
-            buf[len] = 0;        /* keep whole names only */
-            return buf;
-        }
-        len += (size_t)w;
+        size_t l = strlen(role_names[b]);
+        size_t sep = len ? 1 : 0;
+        if (len + sep + l >= n)
+            break;               /* keep whole names only */
+        if (sep)
+            buf[len++] = '+';
+        memcpy(buf + len, role_names[b], l);
+        len += l;
     }
-    if (len == 0)
-        snprintf(buf, n, "other");
+    if (len == 0 && n > 5) {
+        memcpy(buf, "other", 6);
+        return buf;
+    }
+    buf[len] = 0;
     return buf;
 }
