@@ -20,24 +20,24 @@
 
 const lab_scenario sf_lab_scenarios[] = {
     { "http", "GET a page over HTTP/1.1; the server answers, the client closes first (FIN)",
-      80, NULL, lab_http_server, lab_http_client, "handshake/fin (client closes)" },
+      80, NULL, lab_http_server, lab_http_client },
     { "tls", "TLS 1.2 handshake, one request and response, close_notify, FIN "
              "(--bad-cert: the client rejects the certificate with an alert, then reconnects; --tls13)",
-      443, lab_tls_prepare, lab_tls_server, lab_tls_client, "handshake/fin (client closes)" },
+      443, lab_tls_prepare, lab_tls_server, lab_tls_client },
     { "refused", "connect to a port where nothing listens: the SYN is answered by RST",
-      80, NULL, NULL, lab_refused_client, "refused/refused" },
+      80, NULL, NULL, lab_refused_client },
     { "reset", "request and response, then an abortive close with SO_LINGER 0: RST, no FIN "
                "(--server: the server aborts)",
-      80, NULL, lab_reset_server, lab_reset_client, "handshake/rst_client" },
+      80, NULL, lab_reset_server, lab_reset_client },
     { "half-close", "the client sends, then shutdown(SHUT_WR); the server still sends 3 chunks, then closes",
-      80, NULL, lab_halfclose_server, lab_halfclose_client, "handshake/half_close" },
+      80, NULL, lab_halfclose_server, lab_halfclose_client },
     { "keepalive", "short keep-alive timers (1 s) on an idle connection: probes and their ACKs, then a "
                    "four-way close",
-      80, NULL, lab_keepalive_server, lab_keepalive_client, "handshake/fin_4way" },
+      80, NULL, lab_keepalive_server, lab_keepalive_client },
     { "timeout", "connect to an address whose SYNs are silently dropped: SYN retransmissions, "
                  "then ETIMEDOUT",
-      80, NULL, NULL, lab_timeout_client, "unanswered/unanswered" },
-    { NULL, NULL, 0, NULL, NULL, NULL, NULL },
+      80, NULL, NULL, lab_timeout_client },
+    { NULL, NULL, 0, NULL, NULL, NULL },
 };
 
 static void list_scenarios(FILE *f)

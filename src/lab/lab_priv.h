@@ -27,8 +27,9 @@ typedef struct lab_ctx {
 
 /* One scenario. server() runs in a child process with the listening
  * socket (already bound and listening, so the client never races it) and
- * returns the child's exit status; client() runs in the lab process.
- * expect_* document what the capture shows (the tests check them). */
+ * returns the child's exit status; client() runs in the lab process and
+ * returns 0 when the experiment went as built. What each capture shows is
+ * in docs/lab.md and checked by tests/live/lab_scenarios.py. */
 typedef struct lab_scenario {
     const char *name;
     const char *what;          /* one line for the list */
@@ -36,7 +37,6 @@ typedef struct lab_scenario {
     int (*prepare)(lab_ctx *); /* before anything forks (e.g. make a certificate), or NULL */
     int (*server)(lab_ctx *, int lfd);  /* NULL: no listener */
     int (*client)(lab_ctx *);
-    const char *expect;        /* "open/close[, open/close]" of each connection */
 } lab_scenario;
 
 extern const lab_scenario sf_lab_scenarios[];
