@@ -62,8 +62,8 @@ def free_port():
 class Capture:
     """synfin VIEW -i lo ... FILTER, running; stdout collected by a thread."""
 
-    def __init__(self, view_args, filt, extra=(), env=None, preexec=None):
-        argv = [SYNFIN] + list(view_args) + ["-i", "lo"] + list(extra) + [filt]
+    def __init__(self, view_args, filt, extra=(), env=None, preexec=None, iface="lo"):
+        argv = [SYNFIN] + list(view_args) + ["-i", iface] + list(extra) + [filt]
         self.argv = argv
         self.p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                   env=env, preexec_fn=preexec)
@@ -434,6 +434,19 @@ def test_count():
     check("[S]" in flags[0] if flags else False, "the first of them is the SYN", repr(flags[:1]))
 
 
+def test_any():
+    port = free_port()
+    cap = Capture(["--plain"], f"tcp port {port}", ["-c", "3"], iface="any")
+    if not check(cap.ready, "synfin -i any starts", cap.err):
+        cap.stop(signal.SIGKILL)
+        return
+    one_connection(port)
+    rc = cap.wait(10)
+    flags = [l for _, l in cap.lines if "Flags [" in l]
+    check(rc == 0 and "LINUX_SLL" in cap.err and len(flags) == 3 and "[S]" in flags[0],
+          "-i any: Linux cooked frames decoded, handshake lines shown", f"exit {rc}: {cap.err.strip()}")
+
+
 def run_err(args, preexec=None):
     r = subprocess.run([SYNFIN] + args, capture_output=True, text=True, timeout=20 * SLOW,
                        preexec_fn=preexec)
@@ -499,6 +512,7 @@ def main():
                 finish()
         test_lines_stream_sigterm(tmp)
         test_count()
+        test_any()
         test_errors(tmp)
         test_user_option()
     finish()
