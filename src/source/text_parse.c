@@ -14,7 +14,7 @@
 
 /* Copy the line through the cursor: UTF-8 BOM dropped, tabs / CR / other
  * control bytes / NBSP (C2 A0) / ideographic space (E3 80 80) become one
- * space each. Returns the length written (< cap). */
+ * space each; full-width ， ： ［ ］ become their ASCII forms. Returns the length written (< cap). */
 static size_t normalize(const char *line, size_t n, char *buf, size_t cap)
 {
     sf_cur c = sf_cur_make((const uint8_t *)line, n);
@@ -29,6 +29,11 @@ static size_t normalize(const char *line, size_t n, char *buf, size_t cap)
         } else if (b == 0xe3 && sf_cur_has(&c, 2) && c.p[0] == 0x80 && c.p[1] == 0x80) {
             sf_cur_skip(&c, 2);
             b = ' ';
+        } else if (b == 0xef && sf_cur_has(&c, 2) && c.p[0] == 0xbc &&
+                   (c.p[1] == 0x8c || c.p[1] == 0x9a || c.p[1] == 0xbb || c.p[1] == 0xbd)) {
+            /* full-width , : [ ] typed by an editor with a Chinese input method */
+            b = c.p[1] == 0x8c ? ',' : c.p[1] == 0x9a ? ':' : c.p[1] == 0xbb ? '[' : ']';
+            sf_cur_skip(&c, 2);
         } else if (b < 0x20 || b == 0x7f) {
             b = ' ';
         }

@@ -171,6 +171,10 @@ TEST(text_realigned_and_edited_lines)
     T_EQ_INT(P("\xef\xbb\xbf" "13:51:40.966228\tIP\t1.2.3.4.5 > 6.7.8.9.10:\tFlags [S],\xc2\xa0seq 7, win 9, length 0", &L),
              SF_TXT_TCP);
     T_EQ_INT(L.seq, 7); T_EQ_INT(L.ts_sec, 13 * 3600 + 51 * 60 + 40);
+    /* full-width punctuation from a Chinese input method; a markdown quote */
+    T_EQ_INT(P("> 13:51:40.966228 IP 1.2.3.4.5 > 6.7.8.9.10\xef\xbc\x9a Flags \xef\xbc\xbbS\xef\xbc\xbd\xef\xbc\x8c"
+               "seq 7\xef\xbc\x8c win 9, length 0", &L), SF_TXT_TCP);
+    T_EQ_INT(L.flags, 0x002); T_EQ_INT(L.seq, 7); T_EQ_INT(L.win, 9); T_EQ_INT(L.ts_kind, SF_TXT_TS_HMS);
     T_EQ_INT(P("[root@host ~]# 13:51:40.966228 IP 1.2.3.4.5 > 6.7.8.9.10: Flags [S], seq 7, win 9, length 0", &L),
              SF_TXT_TCP);
     T_EQ_INT(L.ts_kind, SF_TXT_TS_HMS);
