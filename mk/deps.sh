@@ -5,7 +5,7 @@ set -u
 need_build="gcc make libc6-dev libpcap-dev libssl-dev"
 case "${1:-build}" in
   build) pkgs="$need_build" ;;
-  test)  pkgs="$need_build clang libclang-rt-14-dev python3 iproute2 chromium" ;;
+  test)  pkgs="$need_build clang libclang-rt-14-dev python3 iproute2 chromium valgrind" ;;
   bench) pkgs="$need_build python3 tcpdump time" ;;
   fuzz)  pkgs="$need_build clang libclang-rt-14-dev" ;;
   *) echo "mk/deps.sh: unknown set '$1'" >&2; exit 2 ;;
