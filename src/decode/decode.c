@@ -16,7 +16,8 @@ sf_dec_status sf_decode(sf_pkt *p, int dlt, const uint8_t *data)
     p->dlt = dlt;
     p->wscale = -1;
     p->l2 = data;
-    if (!data) caplen = 0;
+    static const uint8_t none[1];
+    if (!data) { caplen = 0; data = none; }
 
     sf_cur c = sf_cur_make(data, caplen);
     uint16_t et = 0;

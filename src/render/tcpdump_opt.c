@@ -56,7 +56,8 @@ int sf_td_options(sf_out *o, const sf_td_ctx *cx)
 {
     const sf_pkt *p = cx->p;
     /* the option bytes captured, read only through the cursor */
-    sf_cur c = sf_cur_make(p->opt, p->opt ? p->opt_len : 0);
+    static const uint8_t none[1];
+    sf_cur c = p->opt ? sf_cur_make(p->opt, p->opt_len) : sf_cur_make(none, 0);
     uint32_t hl = (uint32_t)p->hlen - 20; /* option bytes declared */
     char ch = 0;
     sf_out_str(o, ", options [");
