@@ -106,7 +106,7 @@ static void q_push(txt_st *s, const sf_txt_line *L)
     *q_at(s, s->qn) = *L;
     s->qn++;
     if (L->kind == SF_TXT_TCP) s->n_tcp_parsed++;
-    else s->n_other++;
+    else if (L->kind == SF_TXT_OTHER) s->n_other++;
 }
 
 static void warn(txt_st *s, uint64_t lineno, const char *why)
@@ -173,6 +173,8 @@ static int read_record(txt_st *s)
         case SF_TXT_BAD:
             flush_pend(s);
             warn(s, L.lineno, L.why ? L.why : "unparseable TCP line");
+            /* a packet line all the same: it keeps its frame number */
+            if (L.ts_kind != SF_TXT_TS_NONE) q_push(s, &L);
             break;
         case SF_TXT_NONE:
             /* a continuation of a non-TCP -v packet ends the pending header */
@@ -352,6 +354,12 @@ static void fill_record(txt_st *s, const sf_txt_line *L, const sf_txseq_res *r, 
     p->dlt = DLT_RAW;
     p->ipver = L->ipver;
     p->ethertype = L->ipver == 6 ? 0x86dd : 0x0800;
+    if (L->kind == SF_TXT_BAD) {
+        p->status = SF_DEC_MALFORMED;
+        p->why = L->why;
+        p->ipver = 0;
+        return;
+    }
     if (L->kind != SF_TXT_TCP) {
         p->status = L->has_ipkw ? SF_DEC_NOT_TCP : SF_DEC_NOT_IP;
         if (!L->has_ipkw) { p->ipver = 0; p->ethertype = 0; }

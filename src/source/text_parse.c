@@ -563,10 +563,19 @@ static sf_txt_kind classify_other(const char *s, sf_txt_line *L)
     L->has_ipkw = kw != 0;
     if (kw && strstr(s, "proto TCP (6)") && s[strlen(s) - 1] == ')' && !strstr(s, " > "))
         return L->kind = SF_TXT_VHDR;
-    /* something that was surely meant as a TCP line but has no flags */
-    if (kw && strstr(s, " > ") && strstr(s, ", length ") && (strstr(s, " seq ") || strstr(s, " ack "))) {
-        L->why = "no 'Flags [...]' in what looks like a TCP line";
-        return L->kind = SF_TXT_BAD;
+    /* "a.p > b.q: seq ..., ack ...": a TCP line whose flags were edited away */
+    const char *colon = strstr(s, ": ");
+    if (kw && colon && strstr(s, " > ") < colon) {
+        const char *w = skip_sp(colon + 1);
+        if (starts(w, "seq ") || starts(w, "ack ") || starts(w, "win ")) {
+            sf_txt_line H = *L;
+            tok h[MAX_TOK];
+            int nh = tokenize(s, colon + 1, h, MAX_TOK);
+            if (parse_hosts(h, nh, &H, 1) >= 0) {
+                L->why = "no 'Flags [...]' in what looks like a TCP line";
+                return L->kind = SF_TXT_BAD;
+            }
+        }
     }
     return L->kind = SF_TXT_OTHER;
 }

@@ -5,7 +5,8 @@ Three checks, each printing its agreement:
 1. Analysis agreement. For every capture of the corpus (seeds, lab, zeek,
    tcpdump/tcp) that has tcpdump text oracles, feed oracle/NAME.tcpdump-nn.txt,
    -nnS.txt and -tt.txt to `synfin json` and compare with `synfin json` on the
-   capture itself, for the fields the text carries: per TCP packet conn, dir,
+   capture itself, for the fields the text carries: per TCP packet frame
+   (non-TCP lines keep their frame numbers), conn, dir,
    role, client_state, server_state, rel_seq, rel_ack, len; per connection
    open, close, active_closer. Known, documented differences (docs/text-input.md:
    a zero-length keep-alive's seq, which tcpdump does not print) are counted
@@ -30,7 +31,7 @@ import corpus  # noqa: E402
 
 GROUPS = ("seeds", "lab", "zeek", "tcpdump/tcp")
 KINDS = (("nn", []), ("nnS", ["-S"]), ("tt", ["-tt"]))
-PKT_FIELDS = ("conn", "dir", "role", "client_state", "server_state", "rel_seq", "rel_ack", "len")
+PKT_FIELDS = ("frame", "conn", "dir", "role", "client_state", "server_state", "rel_seq", "rel_ack", "len")
 CONN_FIELDS = ("open", "close", "active_closer")
 LENGTH_RE = re.compile(r"^(.*?, length \d+)")
 TCP_LINE_RE = re.compile(r"\bIP6? .*(Flags \[|: +\[\|tcp\]$|: +tcp \d+ \[bad hdr length)")

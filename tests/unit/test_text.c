@@ -203,6 +203,9 @@ TEST(text_non_tcp_and_garbage)
     T_EQ_INT(P("", &L), SF_TXT_NONE);
     T_EQ_INT(P("21:15:38.705610 IP 169.229.147.203.49370 > 239.255.255.253.427: UDP, length 49", &L), SF_TXT_OTHER);
     T_EQ_INT(L.has_ipkw, 1);
+    T_EQ_INT(P("13:20:23.013721 IP 10.80.131.1 > 10.80.131.254: ICMP echo request, id 59392, seq 0, length 64", &L),
+             SF_TXT_OTHER);
+    T_EQ_INT(P("13:20:23.013721 IP 10.0.0.1.80 > 10.0.0.2.5000: seq 1:5, ack 9, win 3, length 4", &L), SF_TXT_BAD);
     T_EQ_INT(P("21:15:38.705610 ARP, Request who-has 10.0.0.1 tell 10.0.0.2, length 28", &L), SF_TXT_OTHER);
     T_EQ_INT(L.has_ipkw, 0);
     T_EQ_INT(P("17:19:33.684826 84:b5:9c:be:30:48 Unknown SSAP 0x10 > 0c:c4:7a:08:e9:12 Unknown DSAP 0x44 "
@@ -334,6 +337,7 @@ TEST(text_backend_records_and_counts)
         "23:59:59.950000 IP 10.0.0.9.53 > 10.0.0.1.5353: UDP, length 40\r\n"
         "00:00:00.100000 IP 10.0.0.2.80 > 10.0.0.1.1000: Flags [S.], seq 500, ack 101, win 2000, length 0\r\n"
         "...\r\n"
+        "00:00:00.150000 IP 10.0.0.1.1000 > 10.0.0.2.80: Flags [.], seq x, ack 1, length 0\r\n"
         "00:00:00.200000 IP 10.0.0.1.1000 > 10.0.0.2.80: Flags [.], ack 1, length 0\r\n"
         "2 packets captured\r\n";
     sf_backend b;
@@ -348,6 +352,8 @@ TEST(text_backend_records_and_counts)
     T_EQ_INT(b.next(b.st, &p, err, sizeof err), SF_SRC_PACKET);
     T_EQ_INT(p.ts.sec, 86400); /* next day */
     T_EQ_INT(p.ack, 101);
+    T_EQ_INT(b.next(b.st, &p, err, sizeof err), SF_SRC_PACKET);
+    T_EQ_INT(p.status, SF_DEC_MALFORMED); /* the broken line keeps its frame (and was warned about) */
     T_EQ_INT(b.next(b.st, &p, err, sizeof err), SF_SRC_PACKET);
     T_EQ_INT(p.seq, 101); T_EQ_INT(p.ack, 501); T_EQ_INT(p.win, 65535); /* win removed: not a zero window */
     T_EQ_INT(b.next(b.st, &p, err, sizeof err), SF_SRC_END);
