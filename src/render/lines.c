@@ -44,14 +44,6 @@ static void app_label(sf_out *o, const sf_appinfo *a)
     }
 }
 
-#pragma weak sf_state_name
-#pragma weak sf_role_str
-#pragma weak sf_ack_check_name
-#pragma weak sf_an_name
-#pragma weak sf_tls_hs_name
-#pragma weak sf_tls_ct_name
-#pragma weak sf_tls_alert_name
-
 /* "  conn 0 · handshake 2/3 · client SYN_SENT · server SYN_RECEIVED" plus
  * the seq/ack check and analysis flags when there is something to say. */
 static void annotate(sf_out *o, const sf_pinfo *pi)
@@ -62,17 +54,16 @@ static void annotate(sf_out *o, const sf_pinfo *pi)
         sf_out_printf(o, " \xc2\xb7 handshake %u/3", pi->hs_step);
     } else if (pi->close_step) {
         sf_out_printf(o, " \xc2\xb7 close %u", pi->close_step);
-        if (sf_role_str) sf_out_printf(o, " (%s)", sf_role_str(pi->role, rb, sizeof rb));
-    } else if (sf_role_str) {
+        sf_out_printf(o, " (%s)", sf_role_str(pi->role, rb, sizeof rb));
+    } else {
         sf_out_printf(o, " \xc2\xb7 %s", sf_role_str(pi->role, rb, sizeof rb));
     }
     sf_out_printf(o, " \xc2\xb7 %s", pi->dir ? "s2c" : "c2s");
-    if (sf_state_name)
-        sf_out_printf(o, " \xc2\xb7 client %s \xc2\xb7 server %s", sf_state_name(pi->client_state),
+    sf_out_printf(o, " \xc2\xb7 client %s \xc2\xb7 server %s", sf_state_name(pi->client_state),
                       sf_state_name(pi->server_state));
-    if (pi->ack_check != SF_ACK_NA && pi->ack_check != SF_ACK_OK && sf_ack_check_name)
+    if (pi->ack_check != SF_ACK_NA && pi->ack_check != SF_ACK_OK)
         sf_out_printf(o, " \xc2\xb7 ack %s", sf_ack_check_name(pi->ack_check));
-    if (pi->analysis && sf_an_name) {
+    if (pi->analysis) {
         sf_out_str(o, " \xc2\xb7 ");
         int first = 1;
         for (unsigned b = 0; b < SF_AN__COUNT; b++) {
@@ -93,12 +84,57 @@ static void lv_packet(void *self, const sf_pkt *p, const sf_pinfo *pi, const sf_
     (void)c;
     lines_view *v = self;
     if (!sf_tcpdump_line(v->out, p, v->seq, &v->fmt)) return;
-    if (pi && pi->app.proto && sf_tls_hs_name && sf_tls_ct_name && sf_tls_alert_name)
-        app_label(v->out, &pi->app);
-    else if (pi && pi->app.proto == SF_APP_HTTP)
-        app_label(v->out, &pi->app);
+    if (pi && pi->app.proto) app_label(v->out, &pi->app);
     sf_out_eol(v->out);
     if (!v->plain && pi) annotate(v->out, pi);
+}
+
+static void endpoint(sf_out *o, int ipver, const sf_endpoint *e)
+{
+    char b[64];
+    sf_tcpdump_addr(b, sizeof b, ipver, e->addr);
+    if (ipver == 6) sf_out_printf(o, "[%s]:%u", b, e->port);
+    else sf_out_printf(o, "%s:%u", b, e->port);
+}
+
+/* When a connection ends (or at end of input): how it opened and closed. */
+static void lv_conn_end(void *self, const sf_conn *c)
+{
+    lines_view *v = self;
+    if (v->plain) return;
+    sf_out *o = v->out;
+    sf_out_printf(o, "  conn %llu end \xc2\xb7 client ", (unsigned long long)c->id);
+    endpoint(o, c->ipver, &c->client);
+    if (c->client_inferred) sf_out_str(o, " (inferred)");
+    sf_out_str(o, " \xc2\xb7 server ");
+    endpoint(o, c->ipver, &c->server);
+    sf_out_printf(o, " \xc2\xb7 open %s \xc2\xb7 close %s", sf_open_name(c->open), sf_close_name(c->close));
+    if (c->active_closer != SF_SIDE_NONE)
+        sf_out_printf(o, " \xc2\xb7 closed first by %s", sf_side_name(c->active_closer));
+    if (c->time_wait != SF_SIDE_NONE)
+        sf_out_printf(o, " \xc2\xb7 TIME_WAIT at %s", sf_side_name(c->time_wait));
+    sf_out_printf(o, " \xc2\xb7 c2s %llu pkts %llu bytes \xc2\xb7 s2c %llu pkts %llu bytes",
+                  (unsigned long long)c->c2s.pkts, (unsigned long long)c->c2s.bytes,
+                  (unsigned long long)c->s2c.pkts, (unsigned long long)c->s2c.bytes);
+    sf_out_eol(o);
+}
+
+/* End of input: what was read, and what was not TCP. */
+static void lv_finish(void *self, const sf_stats *st)
+{
+    lines_view *v = self;
+    if (v->plain || !st) return;
+    sf_out *o = v->out;
+    sf_out_printf(o, "# %llu frames: %llu TCP in %llu connection%s", (unsigned long long)st->frames,
+                  (unsigned long long)st->tcp, (unsigned long long)st->conns, st->conns == 1 ? "" : "s");
+    const struct { uint64_t n; const char *what; } more[] = {
+        { st->not_ip, "not IP" }, { st->not_tcp, "IP but not TCP" },
+        { st->fragments, "later IP fragments" }, { st->truncated, "cut by the snapshot length" },
+        { st->malformed, "malformed" }, { st->unsupported, "of an unsupported link type" },
+    };
+    for (size_t i = 0; i < sizeof more / sizeof more[0]; i++)
+        if (more[i].n) sf_out_printf(o, "; %llu %s", (unsigned long long)more[i].n, more[i].what);
+    sf_out_eol(o);
 }
 
 static void lv_destroy(void *self)
@@ -122,8 +158,8 @@ int sf_view_lines(sf_view *v, const sf_opts *o, sf_out *out)
     lv->plain = o->plain;
     v->self = lv;
     v->packet = lv_packet;
-    v->conn_end = NULL;
-    v->finish = NULL;
+    v->conn_end = lv_conn_end;
+    v->finish = lv_finish;
     v->destroy = lv_destroy;
     return 0;
 }
