@@ -311,10 +311,13 @@ static void fmt_start(const sf_xconn *x, char *buf, size_t n)
     struct tm tm;
     char d[32], z[8];
     localtime_r(&t, &tm);
-    strftime(d, sizeof d, "%Y-%m-%d %H:%M:%S", &tm);
-    strftime(z, sizeof z, "%Z", &tm);
-    if (x->ts_prec == 9) snprintf(buf, n, "%s.%09lld %s", d, frac, z);
-    else snprintf(buf, n, "%s.%06lld %s", d, frac / 1000, z);
+    /* tcpdump's default text has the time of day only: no date to show */
+    int tod = x->text_input && x->first_ns < 2 * 86400 * 1000000000LL;
+    strftime(d, sizeof d, tod ? "%H:%M:%S" : "%Y-%m-%d %H:%M:%S", &tm);
+    if (tod) z[0] = '\0';
+    else strftime(z, sizeof z, " %Z", &tm);
+    if (x->ts_prec == 9) snprintf(buf, n, "%s.%09lld%s", d, frac, z);
+    else snprintf(buf, n, "%s.%06lld%s", d, frac / 1000, z);
 }
 
 void sf_ex_render(sf_explain *ex, const sf_xconn *x, const sf_conn *c)

@@ -297,6 +297,7 @@ void sf_xconn_add(sf_xmap *m, sf_xconn *x, const sf_pkt *p, const sf_pinfo *pi)
     if (x->npkts == 0) {
         x->first_ns = t;
         x->ts_missing = p->ts_missing;
+        x->text_input = p->l2 == NULL;
         x->ts_prec = p->ts.prec;
         const char *cs = pi->dir == 0 ? p->src_name : p->dst_name;
         const char *ss = pi->dir == 0 ? p->dst_name : p->src_name;

@@ -55,6 +55,7 @@ typedef struct sf_xconn {
     uint32_t gap_at;             /* index (in render order) before which the elision falls */
     int64_t first_ns, last_ns;
     uint8_t ts_missing, ts_prec;
+    uint8_t text_input;          /* no packet bytes: tcpdump text */
     char host[2][64];            /* text input host names: [0] client, [1] server; "" = none */
     sf_endpoint ep[2];           /* [0] client, [1] server, from the first packet */
     uint8_t ipver;

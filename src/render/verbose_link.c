@@ -86,10 +86,11 @@ void sf_v_frame(sf_vbuf *b, const sf_pkt *p, int64_t first_ns, int64_t prev_ns)
         struct tm tm;
         char d[48], z[16], x[40];
         localtime_r(&s, &tm);
-        strftime(d, sizeof d, "%b %e, %Y %H:%M:%S", &tm);
+        int tod = !p->l2 && p->ts.sec < 2 * 86400; /* tcpdump text: time of day only */
+        strftime(d, sizeof d, tod ? "%H:%M:%S" : "%b %e, %Y %H:%M:%S", &tm);
         strftime(z, sizeof z, "%Z", &tm);
-        sf_vb_line(b, 1, "Arrival Time: %s.%09u %s", d, p->ts.nsec, z);
-        sf_vb_line(b, 1, "Epoch Time: %lld.%09u seconds", (long long)p->ts.sec, p->ts.nsec);
+        sf_vb_line(b, 1, "Arrival Time: %s.%09u %s%s", d, p->ts.nsec, z, tod ? " (time of day only: the text has no date)" : "");
+        if (!tod) sf_vb_line(b, 1, "Epoch Time: %lld.%09u seconds", (long long)p->ts.sec, p->ts.nsec);
         sf_v_secs(x, sizeof x, prev_ns >= 0 ? t - prev_ns : 0);
         sf_vb_line(b, 1, "[Time delta from previous captured frame: %s seconds]", x);
         sf_v_secs(x, sizeof x, first_ns >= 0 ? t - first_ns : 0);

@@ -54,14 +54,23 @@ def find_chromium():
 
 
 def chromium(binary, args, timeout=120):
-    prof = tempfile.mkdtemp(prefix="synfin-chromium-")
-    try:
-        cmd = [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               "--user-data-dir=" + prof] + args
-        return subprocess.run(cmd, capture_output=True, timeout=timeout, text=True, errors="replace")
-    finally:
-        shutil.rmtree(prof, ignore_errors=True)
+    """Runs headless Chromium with a fresh profile; one retry (a loaded machine can
+    make it time out). Returns a CompletedProcess (returncode -1 on a timeout)."""
+    for attempt in range(2):
+        prof = tempfile.mkdtemp(prefix="synfin-chromium-")
+        try:
+            cmd = [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                   "--user-data-dir=" + prof] + args
+            r = subprocess.run(cmd, capture_output=True, timeout=timeout, text=True, errors="replace")
+        except subprocess.TimeoutExpired:
+            r = subprocess.CompletedProcess(args, -1, "", "chromium timed out after %d s" % timeout)
+        finally:
+            shutil.rmtree(prof, ignore_errors=True)
+        if r.returncode == 0:
+            return r
+        print("note: chromium attempt %d failed (%d): %s" % (attempt + 1, r.returncode, r.stderr.strip()[-200:]))
+    return r
 
 
 class Dom(html.parser.HTMLParser):
