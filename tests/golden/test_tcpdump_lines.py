@@ -171,6 +171,34 @@ def main():
           % (total_m, total_n, 100.0 * total_m / max(total_n, 1), explained, unexplained,
              time.time() - t0))
 
+    # the annotated default view: each TCP line is followed by its meaning, each
+    # connection by its summary, the input by its counts (values from issue 3's seeds)
+    r = corpus.run_synfin([os.path.join(corpus.ROOT, "seeds", "seed003-curl-hello.pcap")])
+    out = r.stdout.splitlines()
+    tcp = [i for i, l in enumerate(out) if TCP_RE.search(l)]
+    ann = [out[i + 1] if i + 1 < len(out) else "" for i in tcp]
+    ann += [""] * (10 - len(ann))
+    tcp += [0] * (10 - len(tcp))
+    want = [
+        (len([l for l in out if TCP_RE.search(l)]) == 10, "seed003: 10 TCP lines"),
+        (all(a.startswith("  conn 0 \u00b7 ") for a in ann), "seed003: every TCP line annotated with conn 0"),
+        ("handshake 1/3" in ann[0] and "client SYN_SENT" in ann[0], "seed003 frame 1: handshake 1/3, client SYN_SENT"),
+        ("handshake 2/3" in ann[1] and "server SYN_RECEIVED" in ann[1], "seed003 frame 2: handshake 2/3, server SYN_RECEIVED"),
+        ("handshake 3/3" in ann[2] and "client ESTABLISHED" in ann[2], "seed003 frame 3: handshake 3/3"),
+        (": HTTP: GET /hello?name=world HTTP/1.1" in out[tcp[3]], "seed003 frame 4: HTTP request label"),
+        (" ack " in ann[6] and "client ESTABLISHED" in ann[6], "seed003 frame 7: a pure ack, not a FIN"),
+        ("client TIME_WAIT" in ann[9], "seed003 frame 10: client ends in TIME_WAIT"),
+        (any(l.startswith("  conn 0 end ") and "close fin_3way" in l and "closed first by client" in l
+             for l in out), "seed003: conn 0 end line: fin_3way, closed first by client"),
+        (out and out[-1] == "# 10 frames: 10 TCP in 1 connection", "seed003: end-of-input counts"),
+    ]
+    for ok, what in want:
+        if ok:
+            passed += 1
+        else:
+            failed += 1
+            print("FAIL annotated view: %s" % what)
+
     # robustness: every capture of tcpdump/robustness and tcpdump/tcp, 2 s each
     caps = corpus.captures(("tcpdump/robustness", "tcpdump/tcp"))
     if "--shared" in sys.argv and corpus.shared_root():
