@@ -301,6 +301,16 @@ void sf_engine_packet(sf_engine *e, const sf_pkt *p)
     enforce_cap(e);
 }
 
+void sf_engine_tick(sf_engine *e, const sf_time *now)
+{
+    const int64_t t = sf_ts_ns(now);
+    if (!e->have_now || t > e->now_ns) {
+        e->now_ns = t;
+        e->have_now = 1;
+    }
+    expire(e);
+}
+
 static int by_id(const void *x, const void *y)
 {
     const sf_rec *a = *(sf_rec *const *)x, *b = *(sf_rec *const *)y;

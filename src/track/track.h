@@ -158,6 +158,10 @@ sf_engine *sf_engine_new(const sf_engine_cfg *cfg, struct sf_view *view);
 /* Feed one decoded frame (any status). Calls view->packet synchronously, and
  * view->conn_end for every connection that ends or is evicted because of it. */
 void sf_engine_packet(sf_engine *e, const sf_pkt *pkt);
+/* Advance the engine's clock without a packet (live capture, when no packet
+ * arrived for a while; `now` in capture time, i.e. the wall clock): emits
+ * connections whose linger or idle time has passed, as a packet would. */
+void sf_engine_tick(sf_engine *e, const sf_time *now);
 /* End of input: emit every remaining connection (close = open where not closed). */
 void sf_engine_finish(sf_engine *e);
 const sf_stats *sf_engine_stats(const sf_engine *e);

@@ -361,6 +361,18 @@ TEST(track_streaming_linger_and_cap)
     tb_done(&t);
     T_EQ_STR(t.rv.log, "pppppc0pc1f");
 
+    tb_init(&t, 0);                               /* live: a clock tick without packets */
+    handshake(&t);
+    tx(&t, 1, R | A, CI + 1, SI + 1, 0, 30);
+    sf_time now = { 1005, 0, 6 };
+    sf_engine_tick(t.e, &now);
+    T_EQ_INT(t.rv.nconn, 0);                      /* 5 s: still lingering */
+    now.sec = 1011;
+    sf_engine_tick(t.e, &now);
+    T_EQ_INT(t.rv.nconn, 1);
+    tb_done(&t);
+    T_EQ_INT(t.rv.nconn, 1);
+
     tb_init(&t, 2);
     for (int i = 0; i < 3; i++) {
         t.cport = (uint16_t)(41000 + i);
