@@ -381,7 +381,10 @@ static void ex_conn_end(void *self, const sf_conn *c)
 {
     sf_explain *ex = self;
     sf_xconn *x = sf_xmap_take(&ex->map, c->id);
-    if (!x) return;
+    if (!x) { /* not shown (--conn): a failure may still matter to a later retry */
+        sf_ex_retry(ex, NULL, c);
+        return;
+    }
     sf_ex_render(ex, x, c);
     sf_xconn_free(&ex->map, x);
 }

@@ -63,6 +63,9 @@ void sf_ex_app_text(sf_explain *ex, const sf_xrec *r, char *dst, size_t n);
 void sf_ex_render(sf_explain *ex, const sf_xconn *x, const sf_conn *c);
 /* The sentence on a TLS alert sent by side dir (explain_sum.c). */
 void sf_ex_alert(sf_explain *ex, int dir, int desc, int level);
+/* The retry story across connections (explain_sum.c); x may be NULL for a
+ * connection that is not shown, which is then only remembered. */
+void sf_ex_retry(sf_explain *ex, const sf_xconn *x, const sf_conn *c);
 /* The summary paragraph (explain_sum.c). */
 void sf_ex_summary(sf_explain *ex, const sf_ex_conn *k, const sf_xconn *x, const sf_conn *c);
 

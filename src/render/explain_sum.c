@@ -53,13 +53,13 @@ static int outcome(const sf_xconn *x, const sf_conn *c, int *how, int16_t *alert
 {
     *how = 0;
     *alert = -1;
-    int fatal_alert = x->alert_seen ? (x->alert_level == 2 || x->alert_desc != 0)
-                                    : (c->app.alert_desc > 0);
-    if (fatal_alert) { *alert = x->alert_seen ? x->alert_desc : c->app.alert_desc; return SF_M_REASON_ALERT; }
+    int seen = x && x->alert_seen;
+    int fatal_alert = seen ? (x->alert_level == 2 || x->alert_desc != 0) : (c->app.alert_desc > 0);
+    if (fatal_alert) { *alert = seen ? x->alert_desc : c->app.alert_desc; return SF_M_REASON_ALERT; }
     if (c->open == SF_OPEN_REFUSED || c->close == SF_CLOSE_REFUSED) return SF_M_REASON_REFUSED;
     if (c->open == SF_OPEN_UNANSWERED || c->close == SF_CLOSE_UNANSWERED) return SF_M_REASON_UNANSWERED;
     if (c->app.proto == SF_APP_TLS) {
-        if (x->appdata_dir[0] && x->appdata_dir[1]) { *how = SF_M_HOW_TLS; return 0; }
+        if (x ? (x->appdata_dir[0] && x->appdata_dir[1]) : c->app.tls_app_data) { *how = SF_M_HOW_TLS; return 0; }
     } else if (c->app.proto == SF_APP_HTTP) {
         if (c->app.http_status >= 100 && c->app.http_status < 400) { *how = SF_M_HOW_HTTP; return 0; }
     } else if (c->c2s.bytes && c->s2c.bytes &&
@@ -74,22 +74,25 @@ static int outcome(const sf_xconn *x, const sf_conn *c, int *how, int16_t *alert
     return -1; /* neither: nothing to say */
 }
 
-static void retry_story(sf_explain *ex, const sf_xconn *x, const sf_conn *c)
+/* Tells the retry story in c's summary (x != NULL), and remembers c when it
+ * failed (also for connections not shown, x == NULL, e.g. with --conn). */
+void sf_ex_retry(sf_explain *ex, const sf_xconn *x, const sf_conn *c)
 {
     int how;
     int16_t alert;
     int res = outcome(x, c, &how, &alert);
     int alen = c->ipver == 6 ? 16 : 4;
     sf_ex_fail *prev = NULL;
+    int64_t start = x ? x->first_ns : c->first_ts.sec * 1000000000LL + c->first_ts.nsec;
     for (unsigned i = 0; i < SF_EX_MAX_FAILS; i++) {
         sf_ex_fail *f = &ex->fails[i];
-        if (!f->used || f->ipver != c->ipver || f->id == c->id) continue;
+        if (!f->used || f->ipver != c->ipver || f->id == c->id || f->end_ns > start) continue;
         if (memcmp(f->cip, c->client.addr, (size_t)alen) || memcmp(f->srv.addr, c->server.addr, (size_t)alen) ||
             f->srv.port != c->server.port)
             continue;
         if (!prev || f->end_ns > prev->end_ns) prev = f;
     }
-    if (prev && res >= 0) {
+    if (prev && res >= 0 && x) {
         char ip[64], srv[96], reason[128], dur[48];
         sf_endpoint cep = c->client;
         sf_x_endpoint(ip, sizeof ip, &cep, c->ipver, x->host[0]);
@@ -98,8 +101,7 @@ static void retry_story(sf_explain *ex, const sf_xconn *x, const sf_conn *c)
         sf_x_endpoint(srv, sizeof srv, &c->server, c->ipver, x->host[1]);
         if (prev->reason == SF_M_REASON_ALERT) sf_ex_fmt(ex, reason, sizeof reason, SF_M_REASON_ALERT, alert_name(prev->alert));
         else sf_ex_fmt(ex, reason, sizeof reason, prev->reason);
-        int64_t gap = x->first_ns - prev->end_ns;
-        sf_x_dur(dur, sizeof dur, gap < 0 ? 0 : gap);
+        sf_x_dur(dur, sizeof dur, start - prev->end_ns);
         char line[1024], tail[512];
         sf_ex_fmt(ex, line, sizeof line, SF_M_SUM_RETRY, ip, srv, sf_ex_num(ex, prev->id), reason, dur,
                   sf_ex_num(ex, c->client.port));
@@ -115,8 +117,8 @@ static void retry_story(sf_explain *ex, const sf_xconn *x, const sf_conn *c)
         sf_out_str(ex->out, line);
         sf_out_str(ex->out, tail);
         sf_out_eol(ex->out);
-        if (res == 0) prev->used = 0; /* this story is told; later attempts start afresh */
     }
+    if (prev && res == 0) prev->used = 0; /* the story ends well; later attempts start afresh */
     if (res > 0) { /* remember the failure */
         sf_ex_fail *f = &ex->fails[ex->fail_next++ % SF_EX_MAX_FAILS];
         memset(f, 0, sizeof *f);
@@ -125,7 +127,7 @@ static void retry_story(sf_explain *ex, const sf_xconn *x, const sf_conn *c)
         memcpy(f->cip, c->client.addr, 16);
         f->srv = c->server;
         f->id = c->id;
-        f->end_ns = x->last_ns;
+        f->end_ns = x ? x->last_ns : c->last_ts.sec * 1000000000LL + c->last_ts.nsec;
         f->reason = res;
         f->alert = alert;
     }
@@ -281,5 +283,5 @@ void sf_ex_summary(sf_explain *ex, const sf_ex_conn *k, const sf_xconn *x, const
     if (c->c2s.retrans_bytes || c->s2c.retrans_bytes)
         sf_ex_say(ex, 2, SF_M_SUM_RETRANS_BYTES, sf_ex_num(ex, c->c2s.retrans_bytes), sf_ex_num(ex, c->s2c.retrans_bytes));
     if (x->elided) sf_ex_say(ex, 2, SF_M_SUM_ELIDED, sf_ex_count(ex, x->elided, SF_M_N_PACKET));
-    retry_story(ex, x, c);
+    sf_ex_retry(ex, x, c);
 }
