@@ -4,6 +4,7 @@
 #include <string.h>
 #include "view.h"
 #include "tcpdump.h"
+#include "tcpdump_int.h"
 
 typedef struct lines_view {
     sf_out *out;
@@ -48,34 +49,51 @@ static void app_label(sf_out *o, const sf_appinfo *a)
  * the seq/ack check and analysis flags when there is something to say. */
 static void annotate(sf_out *o, const sf_pinfo *pi)
 {
-    sf_out_printf(o, "  conn %llu", (unsigned long long)pi->conn);
+#define DOT " \xc2\xb7 "
+    TD_LIT(o, "  conn ");
+    td_num(o, pi->conn);
     char rb[96];
     if (pi->hs_step) {
-        sf_out_printf(o, " \xc2\xb7 handshake %u/3", pi->hs_step);
+        TD_LIT(o, DOT "handshake ");
+        td_num(o, pi->hs_step);
+        TD_LIT(o, "/3");
     } else if (pi->close_step) {
-        sf_out_printf(o, " \xc2\xb7 close %u", pi->close_step);
-        sf_out_printf(o, " (%s)", sf_role_str(pi->role, rb, sizeof rb));
+        TD_LIT(o, DOT "close ");
+        td_num(o, pi->close_step);
+        TD_LIT(o, " (");
+        sf_out_str(o, sf_role_str(pi->role, rb, sizeof rb));
+        sf_out_chr(o, ')');
     } else {
-        sf_out_printf(o, " \xc2\xb7 %s", sf_role_str(pi->role, rb, sizeof rb));
+        TD_LIT(o, DOT);
+        sf_out_str(o, sf_role_str(pi->role, rb, sizeof rb));
     }
-    sf_out_printf(o, " \xc2\xb7 %s", pi->dir ? "s2c" : "c2s");
-    sf_out_printf(o, " \xc2\xb7 client %s \xc2\xb7 server %s", sf_state_name(pi->client_state),
-                      sf_state_name(pi->server_state));
-    if (pi->ack_check != SF_ACK_NA && pi->ack_check != SF_ACK_OK)
-        sf_out_printf(o, " \xc2\xb7 ack %s", sf_ack_check_name(pi->ack_check));
+    if (pi->dir) TD_LIT(o, DOT "s2c" DOT "client ");
+    else TD_LIT(o, DOT "c2s" DOT "client ");
+    sf_out_str(o, sf_state_name(pi->client_state));
+    TD_LIT(o, DOT "server ");
+    sf_out_str(o, sf_state_name(pi->server_state));
+    if (pi->ack_check != SF_ACK_NA && pi->ack_check != SF_ACK_OK) {
+        TD_LIT(o, DOT "ack ");
+        sf_out_str(o, sf_ack_check_name(pi->ack_check));
+    }
     if (pi->analysis) {
-        sf_out_str(o, " \xc2\xb7 ");
+        TD_LIT(o, DOT);
         int first = 1;
         for (unsigned b = 0; b < SF_AN__COUNT; b++) {
             if (!(pi->analysis & (1u << b))) continue;
             const char *nm = sf_an_name(b);
-            sf_out_printf(o, "%s%s", first ? "" : ",", nm ? nm : "?");
-            if ((1u << b) == SF_AN_DUPLICATE_ACK && pi->dup_ack_num)
-                sf_out_printf(o, " #%u of frame %llu", pi->dup_ack_num,
-                              (unsigned long long)pi->dup_ack_frame);
+            if (!first) sf_out_chr(o, ',');
+            sf_out_str(o, nm ? nm : "?");
+            if ((1u << b) == SF_AN_DUPLICATE_ACK && pi->dup_ack_num) {
+                TD_LIT(o, " #");
+                td_num(o, pi->dup_ack_num);
+                TD_LIT(o, " of frame ");
+                td_num(o, pi->dup_ack_frame);
+            }
             first = 0;
         }
     }
+#undef DOT
     sf_out_eol(o);
 }
 
