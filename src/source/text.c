@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "backend.h"
 #include "text_parse.h"
 #include "text_seq.h"
@@ -41,6 +42,7 @@ typedef struct txt_st {
     int have_prev_hms;
     int64_t acc_sec;           /* HMS_DELTA_PREV: running sum */
     int64_t acc_nsec;
+    int64_t day0;              /* local midnight the clock forms count from */
     /* reconstruction */
     sf_txseq *seq;
     /* the record handed out (valid until the next call) */
@@ -195,6 +197,23 @@ static const sf_txt_line *peek_cb(void *ctx, size_t i)
 
 /* ---- timestamps ------------------------------------------------------------ */
 
+/* The clock forms carry no date: count them from local midnight of
+ * 1970-01-01 (or of 01-02 east of UTC, to stay positive), so that the lines
+ * view prints them back unchanged in any TZ. */
+static int64_t local_day0(void)
+{
+    for (int d = 1; d <= 2; d++) {
+        struct tm tm;
+        memset(&tm, 0, sizeof tm);
+        tm.tm_year = 70;
+        tm.tm_mday = d;
+        tm.tm_isdst = -1;
+        time_t t = mktime(&tm);
+        if (t != (time_t)-1 && t >= 0) return (int64_t)t;
+    }
+    return 0;
+}
+
 /* A file whose first HH:MM:SS stamp is exactly zero and whose stamps then
  * go down is -ttt (delta from the previous packet); otherwise HH:MM:SS is a
  * clock (default) or -ttttt (delta from the first), which read the same. */
@@ -227,10 +246,22 @@ static void convert_ts(txt_st *s, const sf_txt_line *L, sf_pkt *p)
         p->ts_missing = 1;
         return;
     case SF_TXT_TS_EPOCH:
-    case SF_TXT_TS_DATE:
         p->ts.sec = L->ts_sec;
         p->ts.nsec = L->ts_nsec;
         return;
+    case SF_TXT_TS_DATE: {
+        /* tcpdump printed local time: read it in the local zone (TZ) */
+        time_t u = (time_t)L->ts_sec;
+        struct tm tm;
+        p->ts.sec = L->ts_sec;
+        if (gmtime_r(&u, &tm)) {
+            tm.tm_isdst = -1;
+            time_t l = mktime(&tm);
+            if (l != (time_t)-1) p->ts.sec = (int64_t)l;
+        }
+        p->ts.nsec = L->ts_nsec;
+        return;
+    }
     case SF_TXT_TS_HMS:
         break;
     }
@@ -250,7 +281,7 @@ static void convert_ts(txt_st *s, const sf_txt_line *L, sf_pkt *p)
     if (s->have_prev_hms && v + 43200 < s->hms_prev_sec) s->hms_day++;
     s->hms_prev_sec = v;
     s->have_prev_hms = 1;
-    p->ts.sec = s->hms_day * 86400 + v;
+    p->ts.sec = s->day0 + s->hms_day * 86400 + v;
     p->ts.nsec = L->ts_neg ? 0 : L->ts_nsec;
 }
 
@@ -525,6 +556,7 @@ int sf_text_open(FILE *f, const char *name, const char *filter, sf_backend *b, c
         return -1;
     }
     decide_ts(s);
+    s->day0 = local_day0();
     b->st = s;
     b->next = txt_next;
     b->close = txt_close;

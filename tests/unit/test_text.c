@@ -1,6 +1,7 @@
 /* \summary: unit tests of the tcpdump text input: line parser, options, sequence rebuild, backend */
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include "t.h"
 #include "../../src/source/text_parse.h"
 #include "../../src/source/text_seq.h"
@@ -322,6 +323,24 @@ TEST(text_seq_relative_midstream_pure_ack_first)
 
 /* ---- the backend, end to end ---- */
 
+/* The clock forms are read in the local zone: pin TZ for a test, then restore it. */
+static char saved_tz[128];
+static int had_tz;
+static void tz_set(const char *tz)
+{
+    const char *o = getenv("TZ");
+    had_tz = o != NULL;
+    snprintf(saved_tz, sizeof saved_tz, "%s", o ? o : "");
+    setenv("TZ", tz, 1);
+    tzset();
+}
+static void tz_restore(void)
+{
+    if (had_tz) setenv("TZ", saved_tz, 1);
+    else unsetenv("TZ");
+    tzset();
+}
+
 static int open_text(const char *txt, sf_backend *b, char *err, size_t n)
 {
     FILE *f = fmemopen((void *)txt, strlen(txt), "rb");
@@ -342,6 +361,7 @@ TEST(text_backend_records_and_counts)
         "2 packets captured\r\n";
     sf_backend b;
     char err[200] = "";
+    tz_set("UTC");
     T_EQ_INT(open_text(txt, &b, err, sizeof err), 0);
     sf_pkt p;
     T_EQ_INT(b.next(b.st, &p, err, sizeof err), SF_SRC_PACKET);
@@ -358,6 +378,26 @@ TEST(text_backend_records_and_counts)
     T_EQ_INT(p.seq, 101); T_EQ_INT(p.ack, 501); T_EQ_INT(p.win, 65535); /* win removed: not a zero window */
     T_EQ_INT(b.next(b.st, &p, err, sizeof err), SF_SRC_END);
     b.close(b.st);
+    tz_restore();
+}
+
+TEST(text_backend_clock_in_local_zone)
+{
+    const char *txt =
+        "07:02:13.550468 IP 10.0.0.1.1000 > 10.0.0.2.80: Flags [S], seq 100, win 1000, length 0\n"
+        "2024-09-18 15:02:13.550574 IP 10.0.0.2.80 > 10.0.0.1.1000: Flags [S.], seq 5, ack 101, win 9, length 0\n";
+    sf_backend b;
+    char err[200] = "";
+    tz_set("CST-8"); /* UTC+8, no daylight saving */
+    T_EQ_INT(open_text(txt, &b, err, sizeof err), 0);
+    sf_pkt p;
+    b.next(b.st, &p, err, sizeof err);
+    /* from local midnight of 1970-01-02 (16:00 UTC on 01-01): prints back as 07:02:13 */
+    T_EQ_INT(p.ts.sec, 57600 + 7 * 3600 + 2 * 60 + 13);
+    b.next(b.st, &p, err, sizeof err);
+    T_EQ_INT(p.ts.sec, 1726642933); /* 15:02:13 at UTC+8 is 07:02:13 UTC */
+    b.close(b.st);
+    tz_restore();
 }
 
 TEST(text_backend_delta_timestamps)
@@ -458,7 +498,9 @@ TEST(text_backend_verbose_two_line_form)
         "    10.0.0.1.53 > 10.0.0.2.53: 1234+ A? example.com. (29)\n";
     sf_backend b;
     char err[200] = "";
+    tz_set("UTC");
     T_EQ_INT(open_text(txt, &b, err, sizeof err), 0);
+    tz_restore();
     sf_pkt p;
     T_EQ_INT(b.next(b.st, &p, err, sizeof err), SF_SRC_PACKET);
     T_EQ_INT(p.status, SF_DEC_TCP); T_EQ_INT(p.seq, 7); T_EQ_INT(p.ts.sec, 13 * 3600 + 51 * 60 + 40);
