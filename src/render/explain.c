@@ -117,7 +117,7 @@ static void explain_pkt(sf_explain *ex, sf_ex_conn *k, const sf_xconn *x, const 
     sf_x_flags(fl, r->flags);
     size_t at = 0;
     uint32_t s0 = rel ? r->rel_seq : r->seq, a0 = rel ? r->rel_ack : r->ack;
-    if (r->len || syn || fin || rst || !ackf)
+    if (r->len || syn || fin || rst || !ackf || (r->role & SF_ROLE_KEEPALIVE))
         at += (size_t)snprintf(sa + at, sizeof sa - at, r->len ? "  seq %u:%u" : "  seq %u", s0, s0 + r->len);
     if (ackf) snprintf(sa + at, sizeof sa - at, "  ack %u", a0);
     if (x->ts_missing) {
@@ -133,7 +133,7 @@ static void explain_pkt(sf_explain *ex, sf_ex_conn *k, const sf_xconn *x, const 
     }
     if (r->app[0]) sf_ex_app_text(ex, r, app, sizeof app);
 
-    int ack_said = 0;
+    int ack_said = 0, said_again = 0;
     if (rst) {
         if (pc->syn_sent && !sc->syn_sent && k->data_pkts == 0) {
             if (ackf && k->side[0].have_isn && r->ack == k->side[0].isn + 1)
@@ -151,11 +151,13 @@ static void explain_pkt(sf_explain *ex, sf_ex_conn *k, const sf_xconn *x, const 
         if (!ackf) sf_ex_say(ex, 4, SF_M_RST_NOACK);
         ack_said = 1;
     } else if (syn && !ackf) {
-        if (sc->syn_sent && sc->have_isn && sc->isn == r->seq)
-            sf_ex_say(ex, 4, SF_M_SYN_AGAIN, side, sf_ex_num(ex, r->seq));
-        else
+        if (sc->syn_sent && sc->have_isn && sc->isn == r->seq) {
+            sf_ex_say(ex, 4, SF_M_SYN_AGAIN, side, sf_ex_num(ex, r->seq), sf_ex_dur(ex, r->ts_ns - sc->syn_ns));
+            said_again = 1;
+        } else {
             sf_ex_say(ex, 4, SF_M_SYN, side, sf_ex_num(ex, r->seq));
-        sc->syn_sent = 1; sc->have_isn = 1; sc->isn = r->seq;
+        }
+        sc->syn_sent = 1; sc->have_isn = 1; sc->isn = r->seq; sc->syn_ns = r->ts_ns;
         ack_said = 1;
     } else if (syn && ackf) {
         if (!pc->have_isn)
@@ -177,7 +179,9 @@ static void explain_pkt(sf_explain *ex, sf_ex_conn *k, const sf_xconn *x, const 
             if (irtt >= 0) sf_ex_say(ex, 4, SF_M_HS_DONE, sf_ex_dur(ex, irtt));
             ack_said = 1;
         }
-        if (r->role & SF_ROLE_KEEPALIVE) {
+        if ((r->role & SF_ROLE_KEEPALIVE) && pc->zero_win) {
+            sf_ex_say(ex, 4, SF_M_KEEPALIVE_ZW, peer, side, sf_ex_num(ex, rel ? r->rel_seq : r->seq), peer);
+        } else if (r->role & SF_ROLE_KEEPALIVE) {
             sf_ex_say(ex, 4, SF_M_KEEPALIVE, side, sf_ex_num(ex, rel ? r->rel_seq : r->seq));
         } else if (r->len > 0) {
             uint32_t a = r->rel_seq, b = r->rel_seq + r->len - 1;
@@ -195,6 +199,7 @@ static void explain_pkt(sf_explain *ex, sf_ex_conn *k, const sf_xconn *x, const 
         if (fin) {
             if (sc->fin_seen && finrel == sc->fin_rel) {
                 sf_ex_say(ex, 4, SF_M_FIN_AGAIN, side);
+                said_again = 1;
             } else if (!pc->fin_seen) {
                 if (r->len > 0) {
                     sf_ex_say(ex, 4, SF_M_FIN_ON_DATA, side, sf_ex_num(ex, finrel));
@@ -265,6 +270,7 @@ static void explain_pkt(sf_explain *ex, sf_ex_conn *k, const sf_xconn *x, const 
         sf_ex_say(ex, 4, SF_M_ACK_AHEAD);
 
     /* bookkeeping */
+    if (!rst) sc->zero_win = r->win == 0;
     if (covers_fin) {
         pc->fin_acked = 1;
         pc->fin_acked_frame = r->frame;
@@ -279,6 +285,7 @@ static void explain_pkt(sf_explain *ex, sf_ex_conn *k, const sf_xconn *x, const 
     for (unsigned b = 0; b < SF_AN__COUNT; b++) {
         if (!(r->analysis & (1u << b))) continue;
         int id = SF_M_AN_RETRANSMISSION + (int)b;
+        if ((1u << b) == SF_AN_RETRANSMISSION && said_again) continue; /* already told */
         switch (1u << b) {
         case SF_AN_DUPLICATE_ACK:
             sf_ex_say(ex, 4, id, sf_ex_num(ex, r->dup_ack_num), sf_ex_num(ex, r->dup_ack_frame),

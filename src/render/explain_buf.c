@@ -182,7 +182,46 @@ void sf_x_app_label(const sf_appinfo *a, char *buf, size_t n)
     buf[0] = '\0';
     if (a->proto != SF_APP_TLS && a->proto != SF_APP_HTTP) return;
     if (sf_app_label(a, raw, sizeof raw) == 0) return;
-    put_clean(buf, n, &at, raw, sizeof raw);
+    /* collapse runs of the same item ("Application Data, Application Data")
+     * into "Application Data x2"; items are separated by ", " outside ( ) */
+    char out[256], prev[256] = "";
+    size_t o = 0;
+    unsigned rep = 0;
+    const char *p = raw;
+    for (;;) {
+        const char *e = p;
+        int depth = 0;
+        while (*e && !(depth == 0 && e[0] == ',' && e[1] == ' ')) {
+            if (*e == '(') depth++;
+            else if (*e == ')' && depth) depth--;
+            e++;
+        }
+        size_t len = (size_t)(e - p);
+        char item[256];
+        if (len >= sizeof item) len = sizeof item - 1;
+        memcpy(item, p, len);
+        item[len] = '\0';
+        if (rep && strcmp(item, prev) == 0) {
+            rep++;
+        } else {
+            if (rep > 1) o += (size_t)snprintf(out + o, sizeof out - o, " x%u", rep);
+            if (o < sizeof out) o += (size_t)snprintf(out + o, sizeof out - o, "%s%s", rep ? ", " : "", item);
+            snprintf(prev, sizeof prev, "%s", item);
+            rep = 1;
+        }
+        if (o >= sizeof out) { o = sizeof out - 1; break; }
+        if (!*e) break;
+        p = e + 2;
+    }
+    if (rep > 1 && o < sizeof out) o += (size_t)snprintf(out + o, sizeof out - o, " x%u", rep);
+    if (o >= sizeof out) o = sizeof out - 1;
+    out[o] = '\0';
+    put_clean(buf, n, &at, out, sizeof out);
+    if (at + 1 >= n && n > 4) { /* cut: say so, at a character boundary */
+        size_t k = n - 4;
+        while (k > 0 && ((unsigned char)buf[k] & 0xc0) == 0x80) k--;
+        memcpy(buf + k, "...", 4);
+    }
 }
 
 static int64_t ts_ns(const sf_time *t)

@@ -32,7 +32,7 @@ typedef struct sf_xrec {
     uint8_t dir, hs_step, close_step, rel_valid, ack_check, cstate, sstate;
     uint8_t app_proto, app_bits, alert_level;
     int8_t win_scale;
-    char app[96];                /* application label (sf_x_app_label); "" = none */
+    char app[128];               /* application label (sf_x_app_label); "" = none */
 } sf_xrec;
 
 /* Bounds: the first SF_X_HEAD packets and the last SF_X_TAIL packets of a

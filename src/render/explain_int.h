@@ -35,9 +35,11 @@ typedef struct sf_explain {
 /* What the narrative knows about one side while walking a connection. */
 typedef struct sf_ex_side {
     uint8_t have_isn, syn_sent, fin_seen, fin_acked, ack_seen, half_said;
+    uint8_t zero_win;            /* its last packet advertised a zero window */
     uint32_t isn;                /* raw */
     uint32_t fin_rel;            /* relative seq of its FIN */
     uint64_t fin_frame, fin_acked_frame;
+    int64_t syn_ns;              /* time of its last SYN */
     uint32_t last_ack;           /* highest relative ack it sent */
 } sf_ex_side;
 

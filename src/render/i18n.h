@@ -22,7 +22,7 @@ typedef enum sf_msg {
     SF_M_ELIDED,            /* count, first frame, last frame */
     /* handshake */
     SF_M_SYN,               /* side, raw ISN */
-    SF_M_SYN_AGAIN,         /* side, raw ISN */
+    SF_M_SYN_AGAIN,         /* side, raw ISN, time since the previous SYN */
     SF_M_SYNACK,            /* server ISN, ack, client ISN */
     SF_M_SYNACK_BADACK,     /* server ISN, ack, client ISN, expected ack */
     SF_M_SYNACK_NOSYN,      /* server ISN, ack */
@@ -67,6 +67,7 @@ typedef enum sf_msg {
     SF_M_RST,               /* side */
     SF_M_RST_NOACK,         /* (no args): RST without ACK flag */
     SF_M_KEEPALIVE,         /* side, seq */
+    SF_M_KEEPALIVE_ZW,      /* peer, side, seq, peer */
     SF_M_WINDOW_PROBE,      /* side */
     SF_M_OTHER,             /* side, flags */
     /* analysis flags (#4) */

@@ -23,7 +23,7 @@ const char *const sf_msg_en[SF_M__COUNT] = {
     [SF_M_ELIDED] = "… %s not shown (frames %s to %s) …",
 
     [SF_M_SYN] = "Handshake 1/3 (SYN): the %s asks to open a connection. It chooses its initial sequence number (ISN) %s; relative sequence numbers count from it, so this SYN is seq 0, and the SYN itself uses up one sequence number.",
-    [SF_M_SYN_AGAIN] = "The %s sends its SYN again (same ISN %s): the earlier SYN was not answered in time, so this is a SYN retransmission.",
+    [SF_M_SYN_AGAIN] = "The %s sends its SYN again (same ISN %s), %s after the previous one: that SYN was not answered in time, so this is a SYN retransmission.",
     [SF_M_SYNACK] = "Handshake 2/3 (SYN+ACK): the server accepts. It sends its own ISN %s and acknowledges the client's SYN: ack %s = client ISN %s + 1 (the SYN counts as one sequence number).",
     [SF_M_SYNACK_BADACK] = "Handshake 2/3 (SYN+ACK): the server sends its ISN %s with ack %s, but the client's ISN was %s, so the expected ack was %s.",
     [SF_M_SYNACK_NOSYN] = "Handshake 2/3 (SYN+ACK): the server answers a SYN that the capture does not hold. Its ISN is %s; ack %s is the client's ISN + 1.",
@@ -68,6 +68,7 @@ const char *const sf_msg_en[SF_M__COUNT] = {
     [SF_M_RST] = "Reset: the %s aborts the connection with RST. There is no FIN exchange: both ends drop the connection at once (CLOSED, no TIME_WAIT), and data not yet delivered is discarded.",
     [SF_M_RST_NOACK] = "This RST carries no ACK flag.",
     [SF_M_KEEPALIVE] = "Keep-alive probe: the %s sends a segment with seq %s, one below its next sequence number, only to make the peer answer with an ACK and prove the connection is still alive.",
+    [SF_M_KEEPALIVE_ZW] = "Window probe: the %s advertises a zero window, so the %s sends a segment with seq %s, one below its next sequence number (the same form as a keep-alive probe); the %s must answer with an ACK that carries its current window.",
     [SF_M_WINDOW_PROBE] = "Window probe: the %s tests whether the peer's receive window has opened again.",
     [SF_M_OTHER] = "The %s sends a segment with flags [%s].",
 

@@ -17,7 +17,7 @@ const char *const sf_msg_zh[SF_M__COUNT] = {
     [SF_M_ELIDED] = "…… 省略 %s（第 %s 帧至第 %s 帧）……",
 
     [SF_M_SYN] = "三次握手第 1 步（SYN）：%s请求建立连接，并选定初始序列号（ISN）%s；之后的相对序列号都从它算起，所以这个 SYN 的相对序列号是 0，SYN 本身占用一个序列号。",
-    [SF_M_SYN_AGAIN] = "%s再次发送 SYN（ISN 仍为 %s）：之前的 SYN 没有及时得到应答，这是 SYN 重传。",
+    [SF_M_SYN_AGAIN] = "%s再次发送 SYN（ISN 仍为 %s），距上一个 SYN %s：那个 SYN 没有及时得到应答，这是 SYN 重传。",
     [SF_M_SYNACK] = "三次握手第 2 步（SYN+ACK）：服务端同意建立连接。它发送自己的初始序列号 %s，同时确认客户端的 SYN：确认号 %s = 客户端 ISN %s + 1（SYN 占用一个序列号）。",
     [SF_M_SYNACK_BADACK] = "三次握手第 2 步（SYN+ACK）：服务端发送初始序列号 %s，确认号为 %s；但客户端的 ISN 是 %s，应有的确认号是 %s。",
     [SF_M_SYNACK_NOSYN] = "三次握手第 2 步（SYN+ACK）：服务端应答了一个未被抓到的 SYN。它的初始序列号是 %s；确认号 %s 即客户端 ISN + 1。",
@@ -62,6 +62,7 @@ const char *const sf_msg_zh[SF_M__COUNT] = {
     [SF_M_RST] = "复位：%s用 RST 中止连接。没有 FIN 挥手过程：两端立即丢弃连接（直接进入 CLOSED，没有 TIME_WAIT），尚未交付的数据被丢弃。",
     [SF_M_RST_NOACK] = "这个 RST 没有携带 ACK 标志。",
     [SF_M_KEEPALIVE] = "保活探测：%s发送序列号为 %s 的报文段（比它的下一个序列号小 1），只为让对方回一个 ACK，证明连接仍然存活。",
+    [SF_M_KEEPALIVE_ZW] = "窗口探测：%s通告的窗口为零，于是%s发送序列号为 %s 的报文段（比它的下一个序列号小 1，形式与保活探测相同）；%s必须回一个携带当前窗口的 ACK。",
     [SF_M_WINDOW_PROBE] = "窗口探测：%s检查对方的接收窗口是否重新打开。",
     [SF_M_OTHER] = "%s发送一个标志为 [%s] 的报文段。",
 

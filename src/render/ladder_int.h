@@ -28,8 +28,8 @@ typedef struct sf_ladder {
 /* One row's texts, shared by all writers. */
 typedef struct sf_lrow {
     char label[96];              /* "[P.] seq 1:98 ack 1 len 97" */
-    char note[288];              /* app label and anomalies, "" none */
-    char app[112];               /* app label alone (prefixed "TLS "), "" none */
+    char note[304];              /* app label and anomalies, "" none */
+    char app[136];               /* app label alone (prefixed "TLS "), "" none */
     char an[160];                /* anomalies alone, "" none */
     char time[32];               /* "0.000122", "" without timestamps */
     const char *kind;            /* css class: syn, fin, rst, data, ack */
