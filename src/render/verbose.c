@@ -5,7 +5,7 @@
 #include "verbose_int.h"
 #include "explain_buf.h"
 
-/* ---- text buffer ---- */
+/* ---- text buffer: len bytes of text, always NUL-terminated once allocated ---- */
 
 static int vb_reserve(sf_vbuf *b, size_t n)
 {
@@ -50,7 +50,7 @@ void sf_vb_line(sf_vbuf *b, int level, const char *fmt, ...)
     va_start(ap, fmt);
     vb_vprintf(b, fmt, ap);
     va_end(ap);
-    if (!vb_reserve(b, 1)) b->p[b->len++] = '\n';
+    if (!vb_reserve(b, 1)) { b->p[b->len++] = '\n'; b->p[b->len] = '\0'; } /* kept NUL-terminated */
 }
 
 void sf_vb_free(sf_vbuf *b)
@@ -109,6 +109,7 @@ static void resolve(vpend *e, int64_t irtt_ns)
     memmove(e->text.p + e->irtt_at + n, e->text.p + e->irtt_at, e->text.len - e->irtt_at);
     memcpy(e->text.p + e->irtt_at, line, (size_t)n);
     e->text.len += (size_t)n;
+    e->text.p[e->text.len] = '\0';
 }
 
 static void drain(sf_verbose *v, int all)
@@ -181,6 +182,7 @@ static void vb_packet(void *self, const sf_pkt *p, const sf_pinfo *pi, const sf_
         if (!vb_reserve(&e->text, b->len)) {
             memcpy(e->text.p, b->p, b->len);
             e->text.len = b->len;
+            e->text.p[e->text.len] = '\0';
         }
     }
     drain(v, 0);
