@@ -209,6 +209,9 @@ def main():
     try:
         cases = [("lab", "concurrent-50.pcap"), ("lab", "tls-unknown-ca-then-retry.pcap"),
                  ("seeds", "seed001-https-443-30pkts.pcap")]
+        if corpus.mode() == "asan":  # Chromium dominates the time: one capture is enough there
+            print("asan mode: only %s (and the hostile capture)" % cases[1][1])
+            cases = cases[1:2]
         for group, name in cases:
             want = oracle_counts(group, name)
             check(len(want) > 1, "%s: the oracle has several connections" % name)
