@@ -25,7 +25,12 @@ void sf_lrow_make(sf_lrow *w, const sf_xconn *x, const sf_xrec *r)
     if (r->len) at += (size_t)snprintf(w->label + at, sizeof w->label - at, ":%u", s + r->len);
     if ((r->flags & SF_TH_ACK) && at < sizeof w->label)
         at += (size_t)snprintf(w->label + at, sizeof w->label - at, " ack %u", a);
-    if (at < sizeof w->label) snprintf(w->label + at, sizeof w->label - at, " len %u", r->len);
+    if (at < sizeof w->label) at += (size_t)snprintf(w->label + at, sizeof w->label - at, " len %u", r->len);
+    /* the window matters when it closes or opens */
+    if (at < sizeof w->label && !(r->flags & SF_TH_RST) &&
+        (r->win == 0 || (r->analysis & (SF_AN_ZERO_WINDOW | SF_AN_WINDOW_UPDATE))))
+        snprintf(w->label + at, sizeof w->label - at, " win %u",
+                 r->win_scale >= 0 || r->win_scale == -2 ? r->calc_window : r->win);
     if (r->app[0])
         snprintf(w->app, sizeof w->app, "%s%s", r->app_proto == SF_APP_TLS ? "TLS " : "", r->app);
     at = 0;
