@@ -14,7 +14,7 @@
 #define RDBUF 65536
 #define TS_WINDOW 64           /* records looked at to tell -ttt from the rest */
 #define MAX_WARN 20
-#define MAX_TUPLES (1u << 18)
+#define MAX_TUPLES (1u << 17)   /* ~18 MB at most; idle tuples are forgotten first */
 
 enum { HMS_CLOCK = 0, HMS_DELTA_PREV };
 

@@ -7,7 +7,8 @@ Three checks, each printing its agreement:
    -nnS.txt and -tt.txt to `synfin json` and compare with `synfin json` on the
    capture itself, for the fields the text carries: per TCP packet frame
    (non-TCP lines keep their frame numbers), conn, dir,
-   role, client_state, server_state, rel_seq, rel_ack, len; per connection
+   role, client_state, server_state, rel_seq, rel_ack, len, and what follows
+   from them (ack_check, the analysis flags); per connection
    open, close, active_closer. Known, documented differences (docs/text-input.md:
    a zero-length keep-alive's seq, which tcpdump does not print) are counted
    apart and must stay below a bound.
@@ -31,8 +32,11 @@ import corpus  # noqa: E402
 
 GROUPS = ("seeds", "lab", "zeek", "tcpdump/tcp")
 KINDS = (("nn", []), ("nnS", ["-S"]), ("tt", ["-tt"]))
-PKT_FIELDS = ("frame", "conn", "dir", "role", "client_state", "server_state", "rel_seq", "rel_ack", "len")
-CONN_FIELDS = ("open", "close", "active_closer")
+PKT_FIELDS = ("frame", "conn", "dir", "role", "client_state", "server_state", "rel_seq", "rel_ack", "len",
+              "ack_check", "analysis")
+CONN_FIELDS = ("open", "close", "active_closer", "client_inferred", "time_wait", "client_state", "server_state",
+               "syn_retransmits", "c2s_pkts", "c2s_bytes", "s2c_pkts", "s2c_bytes", "client_isn", "server_isn",
+               "completeness", "zeek_state", "zeek_history", "first_frame", "last_frame")
 LENGTH_RE = re.compile(r"^(.*?, length \d+)")
 TCP_LINE_RE = re.compile(r"\bIP6? .*(Flags \[|: +\[\|tcp\]$|: +tcp \d+ \[bad hdr length)")
 # Documented round-trip differences (docs/text-input.md): what the text does not carry.
@@ -106,9 +110,10 @@ def compare_capture(cap, stats, verbose):
         if r1.returncode < 0 or "Sanitizer" in r1.stderr or "runtime error" in r1.stderr:
             check(False, "%s %s: crashed\n%s" % (cap, kind, r1.stderr[-1500:]))
             continue
-        st = stats.setdefault(kind, {"pk": 0, "pk_ok": 0, "f": 0, "f_ok": 0, "known": 0, "cut": 0,
+        st = stats.setdefault(kind, {"pk": 0, "pk_ok": 0, "f": 0, "f_ok": 0, "known": 0, "cut": 0, "cn_known": 0,
                                      "cn": 0, "cn_ok": 0, "missing": 0, "unshown": 0})
         pairs = align(pk0, pk1)
+        cut_before = st["cut"]
         unshown = max(0, len(pk0) - shown)
         st["unshown"] += unshown
         st["missing"] += max(0, len(pk0) - len(pairs) - unshown)
@@ -121,26 +126,28 @@ def compare_capture(cap, stats, verbose):
             st["f_ok"] += len(PKT_FIELDS) - len(bad)
             if not bad:
                 st["pk_ok"] += 1
-            elif set(bad) <= {"rel_seq", "role"} and keepalive_seq(a):
+            elif set(bad) <= {"rel_seq", "role", "analysis", "ack_check"} and keepalive_seq(a):
                 st["known"] += 1
             elif a.get("nxtseq") is None and b.get("nxtseq") is not None:
                 st["cut"] += 1  # the capture cut this segment short; the text does not say so
-            elif "truncated-ip" in text and set(bad) <= {"len", "role"} and (a.get("len") or 0) < (b.get("len") or 0):
+            elif "truncated-ip" in text and set(bad) <= {"len", "role", "analysis", "ack_check"} and (a.get("len") or 0) < (b.get("len") or 0):
                 st["cut"] += 1  # frame shorter than its IP length: the engine reads the frame length
             elif verbose and shown < 3:
                 shown += 1
                 print("  %s %s frame %s: %s" % (cap, kind, a.get("frame"),
                       ", ".join("%s %r != %r" % (f, b.get(f), a.get(f)) for f in bad)))
-        m = {c.get("conn"): c for c in cn0}
-        for c in cn1:
+        m = {c.get("conn"): c for c in cn1}
+        for o in cn0:
             st["cn"] += 1
-            o = m.get(c.get("conn"))
-            if o and all(o.get(f) == c.get(f) for f in CONN_FIELDS):
+            c = m.get(o.get("conn"))
+            if c and all(o.get(f) == c.get(f) for f in CONN_FIELDS):
                 st["cn_ok"] += 1
+            elif unshown or st["cut"] > cut_before:
+                st["cn_known"] += 1  # holds a packet the text cannot show in full (counted above)
             elif verbose:
-                print("  %s %s conn %s: %s" % (cap, kind, c.get("conn"),
-                      ", ".join("%s %r != %r" % (f, c.get(f), o.get(f) if o else None)
-                                for f in CONN_FIELDS if not o or o.get(f) != c.get(f))))
+                print("  %s %s conn %s: %s" % (cap, kind, o.get("conn"),
+                      ", ".join("%s %r != %r" % (f, c.get(f) if c else None, o.get(f))
+                                for f in CONN_FIELDS if not c or o.get(f) != c.get(f))))
 
 
 def prefix(line):
@@ -298,16 +305,19 @@ def main():
         st = stats.get(kind)
         if not st:
             continue
-        print("analysis %-3s: packets %d/%d agree on all of %s; fields %d/%d; connections %d/%d agree on %s"
+        print("analysis %-3s: packets %d/%d agree on all of %s; fields %d/%d; connections %d/%d agree on %s "
+              "(%d hold a packet the text cannot show in full)"
               % (kind, st["pk_ok"], st["pk"], ",".join(PKT_FIELDS), st["f_ok"], st["f"], st["cn_ok"], st["cn"],
-                 ",".join(CONN_FIELDS)))
+                 ",".join(CONN_FIELDS), st["cn_known"]))
         print("  documented: %d keep-alive/probe seq not in the text, %d segments cut short (snaplen, truncated-ip), "
               "%d packets tcpdump printed without TCP header; unaligned %d"
               % (st["known"], st["cut"], st["unshown"], st["missing"]))
         bad = st["pk"] - st["pk_ok"] - st["known"] - st["cut"]
         check(bad == 0, "analysis %s: %d packets differ from the pcap (run with -v)" % (kind, bad))
         check(st["missing"] == 0, "analysis %s: %d pcap packets without a text counterpart" % (kind, st["missing"]))
-        check(st["cn_ok"] == st["cn"], "analysis %s: %d connections differ" % (kind, st["cn"] - st["cn_ok"]))
+        check(st["cn_ok"] + st["cn_known"] == st["cn"],
+              "analysis %s: %d connections differ" % (kind, st["cn"] - st["cn_ok"] - st["cn_known"]))
+        check(st["cn_known"] * 20 <= st["cn"], "analysis %s: too many connections with cut packets" % kind)
         check(st["known"] * 200 <= st["pk"] and st["cut"] * 200 <= st["pk"],
               "analysis %s: too many documented differences" % kind)
     for kind, _ in KINDS:
