@@ -275,8 +275,8 @@ TEST(text_seq_relative_handshake)
         "07:02:13.553330 IP 10.0.0.1.56996 > 172.25.5.55.9999: Flags [.], ack 1, win 4104, length 0",
         "07:02:13.553575 IP 10.0.0.1.56996 > 172.25.5.55.9999: Flags [P.], seq 1:357, ack 1, win 4104, length 356",
         "07:02:13.567619 IP 172.25.5.55.9999 > 10.0.0.1.56996: Flags [FP.], seq 18:594, ack 357, win 235, length 576",
-        "07:02:13.570719 IP 10.0.0.1.56996 > 172.25.5.55.9999: Flags [.], ack 595, win 4085, "
-        "options [nop,nop,sack 1 {1:18}], length 0",
+        ("07:02:13.570719 IP 10.0.0.1.56996 > 172.25.5.55.9999: Flags [.], ack 595, win 4085, "
+         "options [nop,nop,sack 1 {1:18}], length 0"),
     };
     sf_txseq_res r[6];
     rebuild(txt, 6, r);
