@@ -111,6 +111,32 @@ def main():
     tests = read_testlist()
     known = read_known()
 
+    # tests/corpus is a copy of ../shared/corpus: when that is here, the copy
+    # must be current (same captures and oracles, same sizes)
+    shared = corpus.shared_root()
+    if shared:
+        stale = []
+        for g in LINE_GROUPS + ("tcpdump/robustness",):
+            for sub in ("", "oracle"):
+                d = os.path.join(corpus.ROOT, g, sub)
+                if not os.path.isdir(d):
+                    continue
+                for n in os.listdir(d):
+                    mine = os.path.join(d, n)
+                    theirs = os.path.join(shared, g, sub, n)
+                    if os.path.isfile(mine) and (not os.path.exists(theirs)
+                                                 or os.path.getsize(theirs) != os.path.getsize(mine)):
+                        stale.append(os.path.join(g, sub, n))
+        for cap in corpus.captures(LINE_GROUPS + ("tcpdump/robustness",), root=shared):
+            if not os.path.exists(cap.path.replace(shared, corpus.ROOT, 1)):
+                stale.append("missing " + repr(cap))
+        if stale:
+            failed += 1
+            print("FAIL tests/corpus differs from ../shared/corpus: %s" % ", ".join(stale[:10]))
+        else:
+            passed += 1
+            print("tests/corpus matches ../shared/corpus (%s)" % shared)
+
     # the TESTLIST must cover every capture that has an oracle
     listed = {t[1] for t in tests}
     for cap in corpus.captures(LINE_GROUPS):
