@@ -9,9 +9,11 @@ Three checks, each printing its agreement:
    (non-TCP lines keep their frame numbers), conn, dir,
    role, client_state, server_state, rel_seq, rel_ack, len, and what follows
    from them (ack_check, the analysis flags); per connection
-   open, close, active_closer. Known, documented differences (docs/text-input.md:
-   a zero-length keep-alive's seq, which tcpdump does not print) are counted
-   apart and must stay below a bound.
+   open, close, active_closer and the other fields that do not depend on
+   time or payload. What the text cannot carry is counted apart and must stay
+   rare (docs/text-input.md): a keep-alive whose pattern was not recognised,
+   segments the capture cut short (snaplen, truncated-ip), packets tcpdump
+   printed without their TCP header.
 2. Round trip: `synfin --plain` on the -nn text (and -S on -nnS, -tt on -tt)
    reproduces the text's TCP lines up to `length N`, with TZ=UTC.
 3. The seed documents' own text: the analyses the seeds describe.
