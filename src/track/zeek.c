@@ -121,7 +121,8 @@ void sf_zeek_packet(sf_rec *r, int d, const sf_pkt *p, uint32_t len)
     uint32_t seg_len = len + (uint32_t)syn + (uint32_t)fin;
     if (rst)
         seg_len -= len;
-    uint32_t last_seq = seq + seg_len;
+    const uint32_t seq_one_past = seq + seg_len;
+    uint32_t last_seq = seq_one_past;    /* init_endpoint's own copy */
 
     /* init_endpoint */
     switch (E->state) {
@@ -207,6 +208,7 @@ void sf_zeek_packet(sf_rec *r, int d, const sf_pkt *p, uint32_t len)
     }
 
     /* update_last_seq */
+    last_seq = seq_one_past;
     int32_t delta = (int32_t)(last_seq - E->last);
     if ((syn || rst) && (delta > 1048576 || delta < -1048576))
         ;
