@@ -1,0 +1,194 @@
+/* \summary: zero-copy reader for classic pcap files: records read in place from an mmap'd file */
+#include "pcapmmap.h"
+#include <pcap/pcap.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "../decode/decode.h"
+#include "../util/cursor.h"
+
+/* libpcap reads a classic pcap file with fread into its buffer, one record
+ * at a time (docs/performance.md measures ~450 instructions per record).
+ * Here the file is mapped and each record's bytes are handed to the decoder
+ * where they lie. Every read of the mapping goes through the cursor. The
+ * behaviour copies libpcap 1.10's sf-pcap.c, as the libpcap backend
+ * (pcapfile.c) reports it. */
+
+#define PM_MAXSNAP 262144u   /* libpcap's MAXIMUM_SNAPLEN for these link types */
+
+typedef struct pm_state {
+    FILE *f;
+    const uint8_t *map;
+    size_t size;
+    sf_cur cur;              /* the records after the 24-byte file header */
+    int be, nano, dlt;
+    int swapped;             /* byte order differs from the host's */
+    uint32_t snap;           /* effective snapshot length, as libpcap sets it */
+    uint64_t nread;          /* records read, filtered ones included */
+    pcap_t *dead;            /* for the BPF compiler and pcap_offline_filter */
+    int have_prog;
+    struct bpf_program prog;
+    char warn[256];          /* a problem with the record just delivered, reported next */
+    int resumable;
+} pm_state;
+
+static uint32_t get32(sf_cur *c, int be) { return be ? sf_get_be32(c) : sf_get_le32(c); }
+
+static sf_src_rc fail(pm_state *s, char *err, size_t errlen, const char *fmt, unsigned a, unsigned b)
+{
+    snprintf(err, errlen, fmt, a, b);
+    s->cur.p = s->cur.end;   /* like libpcap after a short read: nothing more */
+    return SF_SRC_ERROR;
+}
+
+static sf_src_rc pm_next(void *st, sf_pkt *out, char *err, size_t errlen)
+{
+    pm_state *s = st;
+    s->resumable = 0;
+    if (s->warn[0]) {
+        snprintf(err, errlen, "%s", s->warn);
+        s->warn[0] = '\0';
+        s->resumable = 1;
+        return SF_SRC_ERROR;
+    }
+    for (;;) {
+        size_t left = sf_cur_left(&s->cur);
+        if (left == 0) return SF_SRC_END;
+        if (left < 16)
+            return fail(s, err, errlen, "file cut short inside the record header (%u of %u bytes)",
+                        (unsigned)left, 16);
+        uint32_t sec = get32(&s->cur, s->be), frac = get32(&s->cur, s->be);
+        uint32_t caplen = get32(&s->cur, s->be), len = get32(&s->cur, s->be);
+        if (caplen > PM_MAXSNAP) {
+            char m[160];
+            if (caplen > s->snap)
+                snprintf(m, sizeof m, "invalid packet capture length %u, bigger than snaplen of %u", caplen, s->snap);
+            else
+                snprintf(m, sizeof m, "invalid packet capture length %u, bigger than maximum of %u", caplen, PM_MAXSNAP);
+            snprintf(err, errlen, "record's captured length %u exceeds the file's snapshot length (%s)", caplen, m);
+            s->cur.p = s->cur.end;
+            return SF_SRC_ERROR;
+        }
+        uint32_t take = caplen > s->snap ? s->snap : caplen;
+        left = sf_cur_left(&s->cur);
+        if (left < take)
+            return fail(s, err, errlen, "file cut short inside the packet data (%u of %u bytes)",
+                        (unsigned)left, take);
+        const uint8_t *d = s->cur.p;
+        sf_cur_skip(&s->cur, take);
+        if (caplen > take) {            /* libpcap keeps snaplen bytes and skips the rest */
+            left = sf_cur_left(&s->cur);
+            if (left < caplen - take)
+                return fail(s, err, errlen, "file cut short inside the packet data (%u of %u bytes)",
+                            (unsigned)(take + left), caplen);
+            sf_cur_skip(&s->cur, caplen - take);
+            snprintf(s->warn, sizeof s->warn,
+                     "record's captured length %lld exceeds the file's snapshot length %u "
+                     "(read as %u bytes, as libpcap does)", (long long)caplen, s->snap, s->snap);
+        }
+        s->nread++;
+        /* as libpcap 1.10 opened for nanoseconds, µs scaled up. Its quirk, kept:
+         * the 32-bit fields are signed in a file of the host's byte order but
+         * unsigned in a byte-swapped one (tests/unit/test_pcapmmap.c pins it). */
+        int64_t tsec = s->swapped ? (int64_t)sec : (int64_t)(int32_t)sec;
+        long f = (s->swapped ? (long)frac : (long)(int32_t)frac) * (s->nano ? 1 : 1000);
+        if (s->have_prog) {
+            struct pcap_pkthdr h;
+            h.ts.tv_sec = (time_t)tsec;
+            h.ts.tv_usec = (suseconds_t)f;
+            h.caplen = take;
+            h.len = len;
+            if (!pcap_offline_filter(&s->prog, &h, d)) {
+                if (s->warn[0]) return pm_next(st, out, err, errlen);
+                continue;
+            }
+        }
+        memset(out, 0, sizeof *out);
+        out->ts.sec = tsec;
+        out->ts.nsec = (uint32_t)f;
+        out->ts.prec = (uint8_t)(s->nano ? 9 : 6);
+        out->ts_td_usec = (uint32_t)(f / 1000);
+        out->caplen = take;
+        out->wirelen = len;
+        sf_decode(out, s->dlt, d);
+        return SF_SRC_PACKET;
+    }
+}
+
+static int pm_resumable(void *st) { return ((pm_state *)st)->resumable; }
+static uint64_t pm_consumed(void *st) { return ((pm_state *)st)->nread; }
+
+static void pm_close(void *st)
+{
+    pm_state *s = st;
+    if (!s) return;
+    if (s->have_prog) pcap_freecode(&s->prog);
+    if (s->dead) pcap_close(s->dead);
+    if (s->map) munmap((void *)s->map, s->size);
+    if (s->f) fclose(s->f);
+    free(s);
+}
+
+int sf_pcapmmap_open(FILE *f, const char *filter, sf_backend *b, char *err, size_t errlen)
+{
+    int fd = fileno(f);
+    struct stat sb;
+    if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size < 24) return 1;
+    uint8_t h[24];
+    if (pread(fd, h, sizeof h, 0) != (ssize_t)sizeof h) return 1;
+    sf_cur c = sf_cur_make(h, sizeof h);
+    uint32_t magic = sf_get_le32(&c);
+    int be, nano;
+    switch (magic) {
+    case 0xa1b2c3d4u: be = 0; nano = 0; break;
+    case 0xa1b23c4du: be = 0; nano = 1; break;
+    case 0xd4c3b2a1u: be = 1; nano = 0; break;
+    case 0x4d3cb2a1u: be = 1; nano = 1; break;
+    default: return 1;                       /* pcapng, modified pcap, ... */
+    }
+    uint16_t major = be ? sf_get_be16(&c) : sf_get_le16(&c);
+    uint16_t minor = be ? sf_get_be16(&c) : sf_get_le16(&c);
+    sf_cur_skip(&c, 8);                      /* thiszone, sigfigs */
+    uint32_t snap = get32(&c, be), lt = get32(&c, be);
+    if (major != 2 || minor != 4) return 1;
+    if (lt != DLT_EN10MB && lt != DLT_LINUX_SLL && lt != 276 /* LINUX_SLL2 */) return 1;
+    if (!sf_decode_dlt_supported((int)lt)) return 1;
+    void *m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (m == MAP_FAILED) return 1;
+    madvise(m, (size_t)sb.st_size, MADV_SEQUENTIAL);
+    pm_state *s = calloc(1, sizeof *s);
+    if (!s) { munmap(m, (size_t)sb.st_size); return 1; }
+    s->f = f;
+    s->map = m;
+    s->size = (size_t)sb.st_size;
+    s->cur = sf_cur_make(s->map, s->size);
+    sf_cur_skip(&s->cur, 24);
+    s->be = be;
+    {
+        const uint16_t one = 1;
+        s->swapped = be != (*(const uint8_t *)&one == 0);
+    }
+    s->nano = nano;
+    s->dlt = (int)lt;
+    s->snap = (snap == 0 || snap > PM_MAXSNAP) ? PM_MAXSNAP : snap;
+    if (filter && *filter) {
+        s->dead = pcap_open_dead_with_tstamp_precision(s->dlt, (int)s->snap, PCAP_TSTAMP_PRECISION_NANO);
+        if (!s->dead) { s->f = NULL; pm_close(s); return 1; }
+        if (pcap_compile(s->dead, &s->prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+            snprintf(err, errlen, "bad filter '%s' for link type %s: %s", filter,
+                     pcap_datalink_val_to_name(s->dlt) ? pcap_datalink_val_to_name(s->dlt) : "?",
+                     pcap_geterr(s->dead));
+            pm_close(s);
+            return -1;
+        }
+        s->have_prog = 1;
+    }
+    b->st = s;
+    b->next = pm_next;
+    b->close = pm_close;
+    b->consumed = pm_consumed;
+    b->resumable = pm_resumable;
+    return 0;
+}
