@@ -334,6 +334,7 @@ TEST(track_midstream_and_syn_ack_only)
     T_EQ_STR(sf_open_name(t.rv.conn[0].open), "midstream");
     T_EQ_STR(sf_close_name(t.rv.conn[0].close), "open");
     T_EQ_STR(t.rv.conn[0].zeek_state, "OTH");
+    T_EQ_STR(t.rv.conn[0].zeek_history, "Da");   /* no 'T': the first data is not a retransmission */
 
     tb_init(&t, 0);
     pi = tx(&t, 0, S | A, SI, CI + 1, 0, 0);
