@@ -133,27 +133,36 @@ void sf_tcpdump_addr(char *buf, size_t n, int ipver, const uint8_t *a)
 }
 
 /* localtime() is slow; cache the broken-down minute (zone offsets change
- * on whole minutes). */
+ * on whole minutes; old local-mean-time offsets with seconds are computed
+ * per call). */
 static void ts_local(sf_out *o, int64_t sec, unsigned frac, int digits)
 {
     static int64_t cmin = INT64_MIN;
-    static int ch, cm;
+    static int ch, cm, exact;
     static int valid;
     int64_t m = sec >= 0 ? sec / 60 : -((-sec + 59) / 60);
+    int hh, mm, ss;
     if (m != cmin) {
         time_t t = (time_t)(m * 60);
         struct tm tm;
         valid = localtime_r(&t, &tm) != NULL;
-        if (valid) { ch = tm.tm_hour; cm = tm.tm_min; }
+        if (valid) { ch = tm.tm_hour; cm = tm.tm_min; exact = tm.tm_sec == 0; }
         cmin = m;
     }
     if (!valid) { sf_out_str(o, "[localtime() failed]"); return; }
-    int s = (int)(sec - m * 60);
-    td_pad(o, (uint64_t)ch, 2);
+    if (exact) {
+        hh = ch; mm = cm; ss = (int)(sec - m * 60);
+    } else {
+        time_t t = (time_t)sec;
+        struct tm tm;
+        if (!localtime_r(&t, &tm)) { sf_out_str(o, "[localtime() failed]"); return; }
+        hh = tm.tm_hour; mm = tm.tm_min; ss = tm.tm_sec;
+    }
+    td_pad(o, (uint64_t)hh, 2);
     sf_out_chr(o, ':');
-    td_pad(o, (uint64_t)cm, 2);
+    td_pad(o, (uint64_t)mm, 2);
     sf_out_chr(o, ':');
-    td_pad(o, (uint64_t)s, 2);
+    td_pad(o, (uint64_t)ss, 2);
     sf_out_chr(o, '.');
     td_pad(o, frac, digits);
 }
@@ -174,8 +183,13 @@ void sf_tcpdump_ts(sf_out *o, const sf_pkt *p, int ts_mode)
     } else {
         frac = p->ts.nsec / 1000;
     }
+    /* tcpdump 4.99.3 refuses seconds with bit 31 set (before 1970, after 2038) */
+    if ((uint32_t)p->ts.sec & 0x80000000u) {
+        sf_out_str(o, "[Error converting time]");
+        return;
+    }
     if (ts_mode == 1) {
-        sf_out_i64(o, p->ts.sec);
+        td_num(o, (uint32_t)p->ts.sec); /* tcpdump prints it as a 32-bit unsigned */
         sf_out_chr(o, '.');
         td_pad(o, frac, digits);
     } else {

@@ -115,6 +115,18 @@ TEST(tcpdump_timestamps)
     T_CHECK(strncmp(fmt(&p, NULL, 1, 1), "1726642892.461594999 IP", 23) == 0);
     p.ts_missing = 1;
     T_CHECK(strncmp(fmt(&p, NULL, 1, 1), "IP 10.0.0.1.1 > ", 16) == 0);
+    /* tcpdump 4.99.3's quirks: seconds with bit 31 set cannot be converted;
+     * -tt prints the seconds as a 32-bit unsigned (pcapng holds 64 bits) */
+    p.ts_missing = 0;
+    p.l2 = (const uint8_t *)"x";
+    p.ts.prec = 6;
+    p.ts_td_usec = 5;
+    p.ts.sec = -1;
+    T_CHECK(strncmp(fmt(&p, NULL, 1, 0), "[Error converting time] IP ", 27) == 0);
+    T_CHECK(strncmp(fmt(&p, NULL, 1, 1), "[Error converting time] IP ", 27) == 0);
+    p.ts.sec = 4294967396LL; /* 2^32 + 100 */
+    T_CHECK(strncmp(fmt(&p, NULL, 1, 1), "100.000005 IP ", 14) == 0);
+    T_CHECK(strncmp(fmt(&p, NULL, 1, 0), "06:29:56.000005 IP ", 19) == 0);
 }
 
 TEST(tcpdump_names_ipv6_and_flags)
