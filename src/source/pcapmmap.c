@@ -32,7 +32,23 @@ typedef struct pm_state {
     struct bpf_program prog;
     char warn[256];          /* a problem with the record just delivered, reported next */
     int resumable;
+    size_t released;         /* bytes [0, released) handed back with MADV_DONTNEED */
+    size_t page;
 } pm_state;
+
+/* Mapped pages count in the process's RSS although they are the page
+ * cache's: hand back those behind the reader every few MiB, so memory
+ * stays flat however big the file is. The record before the current one is
+ * never touched again (a record's pointers last until the next call). */
+#define PM_RELEASE_STEP (8u << 20)
+static void release_behind(pm_state *s)
+{
+    size_t at = (size_t)(s->cur.p - s->map);
+    if (at - s->released < PM_RELEASE_STEP) return;
+    size_t upto = at & ~(s->page - 1);
+    if (upto > s->released && madvise((void *)(s->map + s->released), upto - s->released, MADV_DONTNEED) == 0)
+        s->released = upto;
+}
 
 static uint32_t get32(sf_cur *c, int be) { return be ? sf_get_be32(c) : sf_get_le32(c); }
 
@@ -54,6 +70,7 @@ static sf_src_rc pm_next(void *st, sf_pkt *out, char *err, size_t errlen)
         return SF_SRC_ERROR;
     }
     for (;;) {
+        release_behind(s);
         size_t left = sf_cur_left(&s->cur);
         if (left == 0) return SF_SRC_END;
         if (left < 16)
@@ -163,6 +180,8 @@ int sf_pcapmmap_open(FILE *f, const char *filter, sf_backend *b, char *err, size
     s->f = f;
     s->map = m;
     s->size = (size_t)sb.st_size;
+    long pg = sysconf(_SC_PAGESIZE);
+    s->page = pg > 0 ? (size_t)pg : 4096;
     s->cur = sf_cur_make(s->map, s->size);
     sf_cur_skip(&s->cur, 24);
     s->be = be;
