@@ -74,9 +74,12 @@ static sf_dec_status after_ethertype(sf_pkt *p, sf_cur *c, uint16_t et, uint16_t
             p->why = "802.3 LLC, not IP";
             return SF_DEC_NOT_IP;
         }
-        sf_cur_skip(c, 3); /* OUI */
+        uint32_t oui = sf_get_be24(c);
         et = sf_get_be16(c);
         if (!sf_cur_ok(c)) return cut_short(p, "SNAP header cut short");
+        /* only encapsulated Ethernet (OUI 0) and Cisco's 0x0000f8 carry an
+         * ethertype (as tcpdump's snap_print) */
+        if (oui != 0 && oui != 0xf8) { p->why = "SNAP with a vendor OUI, not IP"; return SF_DEC_NOT_IP; }
         if (is_vlan_tpid(et)) return after_ethertype(p, c, et, out);
     }
     return ethertype_final(p, et, out);
@@ -134,8 +137,9 @@ static sf_dec_status link_null(sf_pkt *p, sf_cur *c, int net_order, uint16_t *ou
 }
 
 /* NFLOG: family(1) version(1) res_id(2), then TLVs: len(2, host/little
- * endian, includes the 4-byte TLV header) type(2); NFULA_PAYLOAD (9)
- * holds the packet. TLVs are padded to 4 bytes. */
+ * endian, includes the 4-byte TLV header) type(2), each padded to 4 bytes;
+ * NFULA_PAYLOAD (9) holds the packet. As tcpdump: a TLV (padded) must be
+ * wholly captured, else the frame counts as cut short. */
 #define NFULA_PAYLOAD 9
 static sf_dec_status link_nflog(sf_pkt *p, sf_cur *c, uint16_t *out)
 {
@@ -149,19 +153,17 @@ static sf_dec_status link_nflog(sf_pkt *p, sf_cur *c, uint16_t *out)
         uint16_t tlen = sf_get_le16(c);
         uint16_t type = sf_get_le16(c);
         if (!sf_cur_ok(c)) return cut_short(p, "NFLOG TLV cut short");
-        if (tlen < 4) { p->why = "NFLOG TLV length < 4"; return SF_DEC_MALFORMED; }
-        uint32_t body = (uint32_t)tlen - 4;
-        if ((type & 0x7fff) == NFULA_PAYLOAD) {
-            /* the payload may be cut by snaplen: keep what is there */
-            if (sf_cur_left(c) > body) c->end = c->p + body;
+        uint32_t size = tlen;
+        if (size % 4) size += 4 - size % 4;
+        if (size < 4) { p->why = "NFLOG TLV length < 4"; return SF_DEC_MALFORMED; }
+        if (sf_cur_left(c) + 4 < size) return cut_short(p, "NFLOG TLV cut short");
+        if (type == NFULA_PAYLOAD) {
             if (fam == 2) return ethertype_final(p, SF_ETH_IPV4, out);
             if (fam == 10) return ethertype_final(p, SF_ETH_IPV6, out);
-            return link_raw(p, c, out);
+            p->why = "NFLOG family not IP";
+            return SF_DEC_NOT_IP;
         }
-        uint32_t padded = (body + 3u) & ~3u;
-        if (sf_cur_skip(c, padded)) {
-            if (sf_cur_skip(c, body)) return cut_short(p, "NFLOG TLV cut short");
-        }
+        sf_cur_skip(c, size - 4);
     }
 }
 

@@ -101,8 +101,9 @@ static void lv_packet(void *self, const sf_pkt *p, const sf_pinfo *pi, const sf_
 {
     (void)c;
     lines_view *v = self;
-    if (!sf_tcpdump_line(v->out, p, v->seq, &v->fmt)) return;
-    if (pi && pi->app.proto) app_label(v->out, &pi->app);
+    int r = sf_tcpdump_line(v->out, p, v->seq, &v->fmt);
+    if (!r) return;
+    if (r == 1 && pi && pi->app.proto) app_label(v->out, &pi->app);
     sf_out_eol(v->out);
     if (!v->plain && pi) annotate(v->out, pi);
 }

@@ -227,6 +227,7 @@ int sf_tcpdump_line(sf_out *o, const sf_pkt *p, sf_tdseq *seqt, const sf_tdfmt *
     } else {
         sf_out_str(o, "IP6 ");
         ext_prefix = sf_td_ipv6_prefix(o, p);
+        if (ext_prefix == 2) return 2; /* tcpdump stops inside the extension headers */
     }
 
     if (p->status == SF_DEC_TRUNCATED && !p->trunc_hdr) {
@@ -235,7 +236,7 @@ int sf_tcpdump_line(sf_out *o, const sf_pkt *p, sf_tdseq *seqt, const sf_tdfmt *
         sf_out_str(o, " > ");
         put_host(o, p, 1);
         sf_out_str(o, ": [|tcp]");
-        return 1;
+        return 2;
     }
     if (ext_prefix) {
         td_num(o, p->sport);
@@ -254,13 +255,13 @@ int sf_tcpdump_line(sf_out *o, const sf_pkt *p, sf_tdseq *seqt, const sf_tdfmt *
     }
     if (p->trunc_hdr && (p->status == SF_DEC_TRUNCATED || p->l4_caplen < 20)) {
         sf_out_str(o, " [|tcp]");
-        return 1;
+        return 2;
     }
     uint32_t length = p->seg_len;
     uint32_t hlen = p->hlen;
     if (hlen < 20) {
         sf_out_printf(o, " tcp %u [bad hdr length %u - too short, < 20]", length - hlen, hlen);
-        return 1;
+        return 2;
     }
     char fb[16];
     TD_LIT(o, "Flags [");
@@ -306,7 +307,7 @@ int sf_tcpdump_line(sf_out *o, const sf_pkt *p, sf_tdseq *seqt, const sf_tdfmt *
     }
     if (hlen > length) {
         sf_out_printf(o, " [bad hdr length %u - too long, > %u]", hlen, length);
-        return 1;
+        return 2;
     }
     length -= hlen;
     if (length > 0 || (p->flags & (SF_TH_SYN | SF_TH_FIN | SF_TH_RST))) {
@@ -326,7 +327,7 @@ int sf_tcpdump_line(sf_out *o, const sf_pkt *p, sf_tdseq *seqt, const sf_tdfmt *
     if (p->flags & SF_TH_URG) sf_out_printf(o, ", urg %u", p->urp);
     if (hlen > 20) {
         sf_td_ctx cx = { p, rev, thseq, thack };
-        if (!sf_td_options(o, &cx)) return 1; /* tcpdump stopped inside the options */
+        if (!sf_td_options(o, &cx)) return 2; /* tcpdump stopped inside the options */
     }
     TD_LIT(o, ", length ");
     td_num(o, length);

@@ -22,8 +22,9 @@ typedef struct sf_tdfmt {
  * ` [|tcp]`, `[bad opt]`, bad header length), without a newline. Uses
  * only sf_pkt fields, p->opt bytes and, when present, p->l2/p->l3 for
  * the IPv6 extension-header and truncated-ip prefixes. `seq` may be NULL
- * with abs_seq. Returns 1 if a line was written, 0 for frames tcpdump
- * would not print as TCP (not IP, not TCP, later fragments, ...). */
+ * with abs_seq. Returns 1 if the line ends with `length N`, 2 if tcpdump
+ * stops before it (truncation, bad option, bad header length), 0 for
+ * frames tcpdump would not print as TCP (not IP, not TCP, later fragments). */
 int sf_tcpdump_line(sf_out *o, const sf_pkt *p, sf_tdseq *seq, const sf_tdfmt *f);
 
 /* Write tcpdump's timestamp for `p` (no trailing space); nothing for -t text. */

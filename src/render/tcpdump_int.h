@@ -42,7 +42,8 @@ void sf_td_ipv4_prefix(sf_out *o, const sf_pkt *p);
 
 /* IPv6 with extension headers before TCP: writes "src > dst: " and each
  * header as tcpdump does ("HBH ", "DSTOPT ", "frag (0|20) ", ...) and
- * returns 1 (the TCP part then shows ports only). 0 = plain IPv6/TCP. */
+ * returns 1 (the TCP part then shows ports only); 2 when tcpdump stops
+ * there (an unknown routing type, a cut header). 0 = plain IPv6/TCP. */
 int sf_td_ipv6_prefix(sf_out *o, const sf_pkt *p);
 
 /* ", options [...]" from p->opt (p->hlen - 20 bytes declared). Returns 1

@@ -32,8 +32,27 @@ static void put6(sf_out *o, const uint8_t *a)
     sf_out_str(o, b);
 }
 
+/* Bytes on the wire from the IP header on, or 0 if unknown. */
+static uint32_t wire_from_l3(const sf_pkt *p)
+{
+    if (!p->l2 || !p->l3 || p->l3 < p->l2) return 0;
+    uint32_t off = (uint32_t)(p->l3 - p->l2);
+    return p->wirelen > off ? p->wirelen - off : 0;
+}
+
 int sf_td_ipv6_prefix(sf_out *o, const sf_pkt *p)
 {
+    /* tcpdump: "truncated-ip6 - N bytes missing!" (no space after it) when
+     * the frame on the wire is shorter than the IPv6 payload length says */
+    if (p->l2 && p->l3 && p->l3_caplen >= 6) {
+        sf_cur h = sf_cur_make(p->l3, p->l3_caplen);
+        sf_cur_skip(&h, 4);
+        uint32_t plen = sf_get_be16(&h), wire = wire_from_l3(p);
+        if (plen && wire && wire < plen + 40u)
+            sf_out_printf(o, "truncated-ip6 - %u bytes missing!", plen + 40u - wire);
+    } else if (!p->l2 && p->ip_len && p->wirelen && p->wirelen < p->ip_len) {
+        sf_out_printf(o, "truncated-ip6 - %u bytes missing!", p->ip_len - p->wirelen);
+    }
     if (!p->l3 || p->l3_caplen < 40) return 0;
     sf_cur c = sf_cur_make(p->l3, p->l3_caplen);
     sf_cur_skip(&c, 4);
@@ -67,12 +86,28 @@ int sf_td_ipv6_prefix(sf_out *o, const sf_pkt *p)
             if (type == 0 || type == 2) {
                 uint32_t rsv = sf_get_be32(&c);
                 if (rsv) sf_out_printf(o, ", rsv=0x%0x", rsv);
-                unsigned na = hl / 2;
-                for (unsigned i = 0; i < na && sf_cur_has(&c, 16); i++) {
+                if (hl % 2 == 1) { sf_out_str(o, " (invalid)"); return 2; }
+                for (unsigned i = 0; i < hl / 2u; i++) {
+                    if (!sf_cur_has(&c, 16)) { sf_out_str(o, " [|srcrt]"); return 2; }
                     sf_out_printf(o, ", [%u]", i);
                     put6(o, c.p);
                     sf_cur_skip(&c, 16);
                 }
+            } else if (type == 4) { /* segment routing header */
+                uint8_t last = sf_get_u8(&c), fl = sf_get_u8(&c);
+                uint16_t tag = sf_get_be16(&c);
+                sf_out_printf(o, ", last-entry=%u", last);
+                if (fl) sf_out_printf(o, ", flags=0x%0x", fl);
+                sf_out_printf(o, ", tag=%x", tag);
+                for (unsigned i = 0; i < last + 1u; i++) {
+                    if (!sf_cur_has(&c, 16)) { sf_out_str(o, " [|srcrt]"); return 2; }
+                    sf_out_printf(o, ", [%u]", i);
+                    put6(o, c.p);
+                    sf_cur_skip(&c, 16);
+                }
+            } else {
+                sf_out_str(o, " (unknown type) (invalid)");
+                return 2;
             }
             sf_out_str(o, ") ");
             c.p = start; c.err = 0;

@@ -57,9 +57,14 @@ int sf_td_options(sf_out *o, const sf_td_ctx *cx)
     const sf_pkt *p = cx->p;
     /* the option bytes captured, read only through the cursor */
     static const uint8_t none[1];
-    sf_cur c = p->opt ? sf_cur_make(p->opt, p->opt_len) : sf_cur_make(none, 0);
+    /* tcpdump reads up to the end of the captured IP payload: a bad option
+     * length may make it read (and print) payload bytes as options */
+    size_t span = p->opt ? p->opt_len : 0;
+    if (p->opt && p->payload == p->opt + p->opt_len) span += p->payload_caplen;
+    sf_cur c = p->opt ? sf_cur_make(p->opt, span) : sf_cur_make(none, 0);
     uint32_t hl = (uint32_t)p->hlen - 20; /* option bytes declared */
     char ch = 0;
+    const char *proto = " [|tcp]"; /* tcpdump names the last printer entered */
     sf_out_str(o, ", options [");
 /* tcpdump's GET_ macros: reading past the capture ends the line with [|tcp] */
 #define NEED(n) do { if (!sf_cur_has(&c, (n))) goto longjmp_trunc; } while (0)
@@ -200,6 +205,7 @@ int sf_td_options(sf_out *o, const sf_td_ctx *cx)
             whole[0] = (uint8_t)opt;
             whole[1] = (uint8_t)len;
             sf_get_bytes(&d, whole + 2, datalen);
+            proto = " [|mptcp]";
             if (!sf_td_mptcp(o, whole, len, p->flags)) goto bad;
             break;
         }
@@ -250,11 +256,11 @@ bad:
     if (ch) sf_out_chr(o, ']');
     return 0;
 trunc:
-    sf_out_str(o, " [|tcp]");
+    sf_out_str(o, proto);
     if (ch) sf_out_chr(o, '>');
     return 0;
 longjmp_trunc:
-    sf_out_str(o, " [|tcp]");
+    sf_out_str(o, proto);
     return 0;
 #undef NEED
 #undef LENCHECK

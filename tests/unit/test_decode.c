@@ -210,8 +210,10 @@ TEST(nflog_tlvs)
     sf_pkt k;
     T_EQ_INT(dec(&k, DLT_NFLOG, &p, p.n), SF_DEC_TCP);
     T_EQ_INT(k.flags, SF_TH_SYN | SF_TH_ACK);
-    /* a TLV whose length is below its own header is malformed */
-    p.b[4] = 2;
+    /* as tcpdump: the payload TLV must be wholly captured */
+    T_EQ_INT(dec(&k, DLT_NFLOG, &p, p.n - 1), SF_DEC_TRUNCATED);
+    /* a TLV length of 0 (below its own header) is malformed */
+    p.b[4] = 0;
     T_EQ_INT(dec(&k, DLT_NFLOG, &p, p.n), SF_DEC_MALFORMED);
 }
 
