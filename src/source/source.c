@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include "backend.h"
+#include "pcapmmap.h"
 
 #define PEEK_MAX 4096
 
@@ -167,8 +168,19 @@ static int open_input(sf_source *s, const char *path)
         setvbuf(in, NULL, _IOFBF, 1 << 18);
     }
     memset(&s->cur, 0, sizeof s->cur);
-    int rc = cap ? sf_pcapfile_open_prec(in, s->filter, prec, &s->cur, e, sizeof e)
+    int rc;
+    /* a regular classic-pcap file is read in place (pcapmmap.c, the same
+     * records as libpcap without its copies); anything else through libpcap.
+     * SYNFIN_NO_MMAP=1 forces libpcap (for comparisons). */
+    const char *nomm = getenv("SYNFIN_NO_MMAP");
+    int mm = 1;
+    if (cap && in == f && !is_stdin && !(nomm && *nomm && strcmp(nomm, "0")))
+        mm = sf_pcapmmap_open(in, s->filter, &s->cur, e, sizeof e);
+    if (mm == 1)
+        rc = cap ? sf_pcapfile_open_prec(in, s->filter, prec, &s->cur, e, sizeof e)
                  : sf_text_open(in, s->name, s->filter, &s->cur, e, sizeof e);
+    else
+        rc = mm;
     /* both take ownership of `in`; a stdin FILE behind a cookie stays open */
     if (rc != 0) {
         snprintf(s->err, sizeof s->err, "%s: %s", s->name, e[0] ? e : "cannot read");
