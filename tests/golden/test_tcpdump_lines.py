@@ -225,6 +225,24 @@ def main():
             failed += 1
             print("FAIL annotated view: %s" % what)
 
+    # the two readers of classic pcap files (zero-copy mmap, default; libpcap
+    # with SYNFIN_NO_MMAP=1) give the same output, messages and exit status
+    same = differ = 0
+    caps = corpus.captures(LINE_GROUPS)
+    if corpus.mode() == "asan":
+        caps = caps[::5]  # sampled under ASan
+    for cap in caps:
+        a = corpus.run_synfin([cap.path])
+        b = corpus.run_synfin([cap.path], env_extra={"SYNFIN_NO_MMAP": "1"})
+        if (a.stdout, a.stderr, a.returncode) == (b.stdout, b.stderr, b.returncode):
+            same += 1
+        else:
+            differ += 1
+            print("FAIL mmap and libpcap readers differ on %s" % cap)
+    print("readers   %d/%d captures give identical output (mmap vs libpcap)" % (same, same + differ))
+    passed += same
+    failed += differ
+
     # robustness: every capture of tcpdump/robustness and tcpdump/tcp, 2 s each
     caps = corpus.captures(("tcpdump/robustness", "tcpdump/tcp"))
     if "--shared" in sys.argv and corpus.shared_root():
