@@ -11,6 +11,11 @@ typedef struct sf_time {
     uint32_t nsec;
     uint8_t prec; /* 6 or 9 */
 } sf_time;
+/* additive (H9): every source keeps |sec| <= SF_TS_SEC_MAX (2^32 - 1: all a
+ * classic pcap can hold, years 1834..2106), so that sec * 1e9 + nsec, and the
+ * difference of two such values, fit in an int64 (the engine and the views
+ * compute nanoseconds that way). */
+#define SF_TS_SEC_MAX 4294967295LL
 
 /* Outcome of decoding one frame. TRUNCATED (snaplen cut the header we
  * needed) and MALFORMED (the bytes contradict themselves) are distinct. */

@@ -156,6 +156,14 @@ static sf_src_rc pf_next(void *st, sf_pkt *out, char *err, size_t errlen)
          * broken file's out-of-range field is kept as is (tcpdump shows it) */
         long frac = (long)h->ts.tv_usec;
         out->ts.sec = (int64_t)h->ts.tv_sec;
+        if (out->ts.sec > SF_TS_SEC_MAX || out->ts.sec < -SF_TS_SEC_MAX) {
+            /* a pcapng 64-bit timestamp can be anything: keep the packet,
+             * at the nearest representable time, and say so next */
+            if (!s->warn[0])
+                snprintf(s->warn, sizeof s->warn, "timestamp out of range (%lld s since 1970; read as %lld)",
+                         (long long)out->ts.sec, out->ts.sec > 0 ? SF_TS_SEC_MAX : -SF_TS_SEC_MAX);
+            out->ts.sec = out->ts.sec > 0 ? SF_TS_SEC_MAX : -SF_TS_SEC_MAX;
+        }
         out->ts.nsec = (uint32_t)frac;
         out->ts.prec = (uint8_t)s->prec;
         out->ts_td_usec = (uint32_t)(frac / 1000);
