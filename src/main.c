@@ -75,6 +75,11 @@ int main(int argc, char **argv)
     for (;;) {
         sf_src_rc r = sf_source_next(src, &pkt);
         if (r == SF_SRC_END) break;
+        if (r == SF_SRC_IDLE) { /* live, quiet for a while: emit ended connections */
+            sf_engine_tick(e, &pkt.ts);
+            sf_out_flush(&out);
+            continue;
+        }
         if (r == SF_SRC_ERROR) {
             sf_out_flush(&out); /* everything before the fault is out first */
             fprintf(stderr, "synfin: %s\n", sf_source_error(src));

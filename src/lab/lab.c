@@ -170,7 +170,12 @@ static int capture_start(capture *cp, const char *path, char *err, size_t errlen
         if (write(p[1], "R", 1) != 1) _exit(1);
         sf_pkt pkt;
         uint64_t n = 0;
-        while (b.next(b.st, &pkt, e, sizeof e) == SF_SRC_PACKET) n++;
+        for (;;) {
+            sf_src_rc r = b.next(b.st, &pkt, e, sizeof e);
+            if (r == SF_SRC_IDLE) continue; /* quiet moment: keep capturing */
+            if (r != SF_SRC_PACKET) break;
+            n++;
+        }
         /* Stopping: a second signal (Ctrl-C reaches the whole process group,
          * then the lab's own SIGTERM) must not cut the file's closing. */
         sigset_t stop;

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@ typedef struct live_st {
     int quiet;
     int dead;               /* an error ended the capture: next() returns END */
     int draining;           /* stop asked: hand out what the kernel already holds */
+    int fd;                 /* pcap_get_selectable_fd, polled while waiting (-1: none) */
     int breaks;
     struct timespec drain_end;
     int64_t count;          /* -c, -1 = unlimited */
@@ -62,6 +64,8 @@ static void set_stop_handlers(int on)
  * most LIVE_DRAIN_MS, the packets the kernel had already captured, so
  * that what happened before the Ctrl-C is all shown and written. */
 #define LIVE_DRAIN_MS 200
+/* How long a quiet capture waits before reporting SF_SRC_IDLE. */
+#define LIVE_IDLE_MS 1000
 
 static void start_drain(live_st *st)
 {
@@ -95,9 +99,22 @@ static sf_src_rc live_next(void *vst, sf_pkt *out, char *err, size_t errlen)
         struct pcap_pkthdr *h;
         const u_char *data;
         int r = pcap_next_ex(st->p, &h, &data);
-        if (r == 0) { /* buffer timeout, or nothing left when draining */
+        if (r == 0) { /* nothing ready (non-blocking), or nothing left when draining */
             if (st->draining) return SF_SRC_END;
-            continue;
+            if (st->fd >= 0) {
+                /* Wait ourselves: libpcap's own buffer timeout does not return
+                 * on an idle TPACKET_V3 ring. A signal interrupts the poll. */
+                struct pollfd pfd = { st->fd, POLLIN, 0 };
+                if (poll(&pfd, 1, LIVE_IDLE_MS) != 0) continue;
+            }
+            /* Quiet for LIVE_IDLE_MS: let the engine emit connections that ended. */
+            struct timespec now;
+            clock_gettime(CLOCK_REALTIME, &now);
+            memset(out, 0, sizeof *out);
+            out->ts.sec = now.tv_sec;
+            out->ts.nsec = (uint32_t)now.tv_nsec;
+            out->ts.prec = st->nano ? 9 : 6;
+            return SF_SRC_IDLE;
         }
         if (r == PCAP_ERROR_BREAK) { /* from the signal handler's pcap_breakloop */
             if (!g_stop_sig || ++st->breaks > 3) return SF_SRC_END;
@@ -259,6 +276,13 @@ int sf_live_open_backend(const sf_live_cfg *cfg, int quiet, sf_backend *b, char 
         return -1;
     }
     st->p = p;
+    /* Non-blocking reads plus our own poll(), so that a quiet interface still
+     * returns to the caller every LIVE_IDLE_MS (see live_next). */
+    {
+        char nb[PCAP_ERRBUF_SIZE];
+        st->fd = pcap_setnonblock(p, 1, nb) == 0 ? pcap_get_selectable_fd(p) : -1;
+        if (st->fd < 0) pcap_setnonblock(p, 0, nb);
+    }
     st->dlt = dlt;
     st->nano = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO;
     st->quiet = quiet;

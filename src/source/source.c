@@ -282,6 +282,7 @@ sf_src_rc sf_source_next(sf_source *s, sf_pkt *out)
         }
         char e[768] = "";
         sf_src_rc r = s->cur.next(s->cur.st, out, e, sizeof e);
+        if (r == SF_SRC_IDLE) return r; /* live: nothing arrived; no frame consumed */
         if (r == SF_SRC_PACKET) {
             s->delivered++;
             uint64_t k = s->cur.consumed ? s->cur.consumed(s->cur.st) : s->delivered;

@@ -8,6 +8,8 @@ typedef struct sf_source sf_source;
 
 typedef enum sf_src_rc {
     SF_SRC_PACKET = 1,   /* *out holds the next frame (decoded; any status) */
+    SF_SRC_IDLE = 2,     /* live only: no packet arrived for a while; out->ts holds the
+                          * current time (only ts is valid), for sf_engine_tick */
     SF_SRC_END = 0,      /* all inputs consumed */
     SF_SRC_ERROR = -1    /* fatal for this input: sf_source_error() says file, packet number, problem */
 } sf_src_rc;

@@ -418,6 +418,28 @@ def test_lines_stream_sigterm(tmp):
               "\n".join(f"  {a}\n  {b}" for a, b in zip(mine, td) if a != b)[:600])
 
 
+def test_conn_emitted_while_running():
+    """conns -i: a connection that ended is reported while the capture still
+    runs, with no later packet to push it out (the engine's clock is advanced
+    on the capture's idle timeouts)."""
+    port = free_port()
+    cap = Capture(["conns"], f"tcp port {port}")
+    if not check(cap.ready, "synfin conns -i lo starts", cap.err):
+        cap.stop(signal.SIGKILL)
+        return
+    one_connection(port)
+    deadline = time.time() + 20 * SLOW  # linger after the close is 10 s of capture time
+    row = None
+    while time.time() < deadline and row is None:
+        row = next((l for _, l in cap.lines if f":{port} " in l and "fin_" in l), None)
+        time.sleep(0.2)
+    running = cap.p.poll() is None
+    check(row is not None and running,
+          "conns -i: the finished connection's row appears while still capturing (no later packet)",
+          repr([l for _, l in cap.lines][:4]))
+    cap.stop(signal.SIGINT)
+
+
 def test_count():
     port = free_port()
     cap = Capture(["--plain"], f"tcp port {port}", ["-c", "3"])
@@ -512,6 +534,7 @@ def main():
                 finish()
         test_lines_stream_sigterm(tmp)
         test_count()
+        test_conn_emitted_while_running()
         test_any()
         test_errors(tmp)
         test_user_option()
