@@ -259,6 +259,8 @@ static void convert_ts(txt_st *s, const sf_txt_line *L, sf_pkt *p)
             time_t l = mktime(&tm);
             if (l != (time_t)-1) p->ts.sec = (int64_t)l;
         }
+        if (p->ts.sec > SF_TS_SEC_MAX) p->ts.sec = SF_TS_SEC_MAX;   /* the zone moved it out */
+        if (p->ts.sec < -SF_TS_SEC_MAX) p->ts.sec = -SF_TS_SEC_MAX;
         p->ts.nsec = L->ts_nsec;
         return;
     }
@@ -270,6 +272,7 @@ static void convert_ts(txt_st *s, const sf_txt_line *L, sf_pkt *p)
         if (L->ts_neg) d = -d;
         int64_t t = s->acc_sec * 1000000000ll + s->acc_nsec + d;
         if (t < 0) t = 0;
+        if (t > SF_TS_SEC_MAX * 1000000000ll) t = SF_TS_SEC_MAX * 1000000000ll; /* stays in range */
         s->acc_sec = t / 1000000000ll;
         s->acc_nsec = t % 1000000000ll;
         p->ts.sec = s->acc_sec;
@@ -282,6 +285,7 @@ static void convert_ts(txt_st *s, const sf_txt_line *L, sf_pkt *p)
     s->hms_prev_sec = v;
     s->have_prev_hms = 1;
     p->ts.sec = s->day0 + s->hms_day * 86400 + v;
+    if (p->ts.sec > SF_TS_SEC_MAX) p->ts.sec = SF_TS_SEC_MAX; /* ~50k day wraps */
     p->ts.nsec = L->ts_neg ? 0 : L->ts_nsec;
 }
 

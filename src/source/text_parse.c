@@ -206,14 +206,22 @@ static int tok_is(const tok *t, const char *lit)
     return t->n == strlen(lit) && memcmp(t->p, lit, t->n) == 0;
 }
 
+/* Beyond SF_TS_SEC_MAX it is not a timestamp tcpdump printed (and its
+ * nanoseconds would not fit in an int64). */
+static int ts_ok(const sf_txt_line *L)
+{
+    return L->ts_sec <= SF_TS_SEC_MAX && L->ts_sec >= -SF_TS_SEC_MAX;
+}
+
 /* Find the timestamp among the first tokens (junk such as a prompt or a
  * line number may precede it). Returns the index after it, or -1. */
 static int find_ts(const tok *t, int nt, sf_txt_line *L)
 {
     for (int i = 0; i < nt && i < 4; i++) {
-        if (i + 1 < nt && parse_date(t[i].p, t[i].n, t[i + 1].p, t[i + 1].n, L) == 0) return i + 2;
-        if (parse_epoch(t[i].p, t[i].n, L) == 0) return i + 1;
-        if (parse_hms(t[i].p, t[i].n, L) == 0) return i + 1;
+        if (i + 1 < nt && parse_date(t[i].p, t[i].n, t[i + 1].p, t[i + 1].n, L) == 0 && ts_ok(L))
+            return i + 2;
+        if (parse_epoch(t[i].p, t[i].n, L) == 0 && ts_ok(L)) return i + 1;
+        if (parse_hms(t[i].p, t[i].n, L) == 0 && ts_ok(L)) return i + 1;
         L->ts_kind = SF_TXT_TS_NONE;
         L->ts_sec = 0;
         L->ts_nsec = 0;
