@@ -127,9 +127,21 @@ int sf_td_ipv6_prefix(sf_out *o, const sf_pkt *p)
         case NH_AH: {
             c.p = start + 4; c.err = 0;
             uint32_t spi = sf_get_be32(&c), sq = sf_get_be32(&c);
-            sf_out_printf(o, "AH(spi=0x%08x,seq=0x%x): ", spi, sq);
+            size_t total = ((size_t)hl + 2) * 4, icv = total > 12 ? total - 12 : 0;
+            sf_out_printf(o, "AH(spi=0x%08x,seq=0x%x", spi, sq);
+            if (!sf_cur_has(&c, icv)) { sf_out_str(o, " [|AH]"); return 2; }
+            sf_out_str(o, ",icv=0x");
+            for (size_t i = 0; i < icv; i++) sf_out_printf(o, "%02x", sf_get_u8(&c));
+            sf_out_str(o, "): ");
             c.p = start; c.err = 0;
-            sf_cur_skip(&c, ((size_t)hl + 2) * 4);
+            sf_cur_skip(&c, total);
+            /* tcpdump hands what follows AH to the transport printers: an
+             * extension header there shows as an unknown protocol */
+            if (next != NH_TCP && next != NH_AH) {
+                unsigned after = (unsigned)(start - p->l3) + (unsigned)total;
+                sf_out_printf(o, " ip-proto-%u %u", next, plen + 40u - after);
+                return 2;
+            }
             break;
         }
         default:

@@ -232,3 +232,51 @@ TEST(tcpdump_sack_relative_and_bad_header)
     c.bad_hlen = 0;
     T_EQ_STR(fmt(&c, NULL, 1, 0), "(no line)");
 }
+
+/* IPv6 extension headers as tcpdump shows them, from decoded bytes */
+static const char *fmt6(const uint8_t *b, size_t n)
+{
+    static sf_pkt p;
+    memset(&p, 0, sizeof p);
+    p.caplen = p.wirelen = (uint32_t)n;
+    sf_decode(&p, 12 /* DLT_RAW */, b);
+    p.ts_missing = 1;
+    return fmt(&p, NULL, 1, 0);
+}
+
+TEST(tcpdump_ipv6_extension_prefixes)
+{
+    uint8_t b[200];
+    size_t n = 0;
+    static const uint8_t hdr[8] = { 0x60, 0, 0, 0, 0, 0, 51, 64 };
+    memcpy(b, hdr, 8); n = 8;
+    memset(b + n, 0, 32); b[n + 15] = 1; b[n + 31] = 2; n += 32;
+    /* AH: next TCP, len 2 (16 bytes, 4 of ICV) */
+    static const uint8_t ah[16] = { 6, 2, 0, 0, 0, 0, 0x12, 0x34, 0, 0, 0, 5, 0xde, 0xad, 0xbe, 0xef };
+    memcpy(b + n, ah, 16); n += 16;
+    static const uint8_t tcp[20] = { 0x9c, 0x40, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 2, 0, 0, 0, 0, 0 };
+    memcpy(b + n, tcp, 20); n += 20;
+    b[4] = 0; b[5] = 36;
+    T_EQ_STR(fmt6(b, n), "IP6 ::1 > ::2: AH(spi=0x00001234,seq=0x5,icv=0xdeadbeef): 40000 > 80: "
+             "Flags [S], seq 1, win 512, length 0");
+    /* after AH, another extension header is not followed by tcpdump */
+    b[40] = 60;
+    static const uint8_t dst[8] = { 6, 0, 1, 4, 0, 0, 0, 0 };
+    memcpy(b + 56, dst, 8);
+    memcpy(b + 64, tcp, 20);
+    b[5] = 44;
+    T_EQ_STR(fmt6(b, 84), "IP6 ::1 > ::2: AH(spi=0x00001234,seq=0x5,icv=0xdeadbeef):  ip-proto-60 28");
+    /* a routing header of an unknown type stops the line */
+    b[6] = 43;
+    static const uint8_t rt[8] = { 6, 0, 9, 0, 0, 0, 0, 0 };
+    memcpy(b + 40, rt, 8);
+    memcpy(b + 48, tcp, 20);
+    b[5] = 28;
+    T_EQ_STR(fmt6(b, 68), "IP6 ::1 > ::2: RT6 (len=0, type=9, segleft=0 (unknown type) (invalid)");
+    /* a payload length beyond the frame: tcpdump's notice, no space after it */
+    b[6] = 6;
+    memcpy(b + 40, tcp, 20);
+    b[5] = 30;
+    T_EQ_STR(fmt6(b, 60), "IP6 truncated-ip6 - 10 bytes missing!::1.40000 > ::2.80: Flags [S], seq 1:11, "
+             "win 512, length 10");
+}
