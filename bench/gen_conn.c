@@ -358,7 +358,10 @@ static void script_web(gctx *g, gconn *c, int64_t t, int kind, int tls)
     int close = pick_close(g, !tls && nreq == 1);
     if (tls && close == C_FINDATA) close = C_FIN3_C;
     int64_t last = exchanges(g, c, t, tls, nreq, kind, close);
-    if (close == C_OPEN) return;
+    if (close == C_OPEN) {              /* idle a long while, then closed: open at the end only if late */
+        do_close(g, c, last + idle(g, 150, 0.8, 1800), grng_unit(r) < 0.5 ? C_FIN3_C : C_FIN4_S);
+        return;
+    }
     if (close == C_HALF) {
         int64_t tf = last + 30000;
         add(c, tf, 1, F_FIN | F_ACK, c->snd[1], 0, 0, 0);
@@ -384,6 +387,16 @@ static void script_web(gctx *g, gconn *c, int64_t t, int kind, int tls)
         tc = tseg + 40000;
     }
     do_close(g, c, tc, close);
+}
+
+/* TCP keep-alive probes (tcp_keepalive_time 45 s here) from the client
+ * while the connection is idle from `from` to `to`. */
+static void keepalives(gctx *g, gconn *c, int64_t from, int64_t to)
+{
+    for (int64_t k = from + 45 * GSEC; k < to && k < g->t_end; k += 45 * GSEC) {
+        add(c, k, 0, F_ACK, c->snd[0] - 1, 0, 0, 0);
+        add(c, k + react(c, 1), 1, F_ACK, c->snd[1], 0, 0, 0);
+    }
 }
 
 static void script_ssh(gctx *g, gconn *c, int64_t t)
@@ -418,7 +431,12 @@ static void script_ssh(gctx *g, gconn *c, int64_t t)
         if (c->nmsg > 60000) break;
     }
     c->rcv[0] = c->snd[1]; c->rcv[1] = c->snd[0];
-    if (grng_unit(r) < 0.8) do_close(g, c, tt, grng_unit(r) < 0.7 ? C_FIN3_C : C_FIN4_C);
+    if (grng_unit(r) >= 0.8) {          /* a session left open: keep-alives, closed much later */
+        int64_t end = tt + idle(g, 600, 0.7, 3600);
+        keepalives(g, c, tt, end);
+        tt = end;
+    }
+    do_close(g, c, tt, grng_unit(r) < 0.7 ? C_FIN3_C : C_FIN4_C);
 }
 
 static void script_db(gctx *g, gconn *c, int64_t t)
@@ -437,14 +455,15 @@ static void script_db(gctx *g, gconn *c, int64_t t)
         int64_t last = xfer(g, c, ts + react(c, 1) + (int64_t)(grng_lognorm(r, 0.4, 1.5) * GMS), a, 0, 1, &ts);
         int64_t gap = idle(g, 0.8, 2.2, 300);
         t = last + gap;
-        /* TCP keep-alive probes (as with tcp_keepalive_time = 45 s) during a long gap */
-        for (int64_t k = last + 45 * GSEC; k < t; k += 45 * GSEC) {
-            add(c, k, 0, F_ACK, c->snd[0] - 1, 0, 0, 0);
-            add(c, k + react(c, 1), 1, F_ACK, c->snd[1], 0, 0, 0);
-        }
+        keepalives(g, c, last, t);      /* during a long gap */
     }
     c->rcv[0] = c->snd[1]; c->rcv[1] = c->snd[0];
-    if (grng_unit(r) < 0.5) do_close(g, c, t, grng_unit(r) < 0.5 ? C_FIN3_C : C_RST_C);
+    if (grng_unit(r) >= 0.5) {          /* a pooled connection: idle with keep-alives, closed later */
+        int64_t end = t + idle(g, 600, 0.7, 3600);
+        keepalives(g, c, t, end);
+        t = end;
+    }
+    do_close(g, c, t, grng_unit(r) < 0.5 ? C_FIN3_C : C_RST_C);
 }
 
 /* ---- connection set-up ---- */
