@@ -40,6 +40,52 @@ static uint32_t wire_from_l3(const sf_pkt *p)
     return p->wirelen > off ? p->wirelen - off : 0;
 }
 
+/* tcpdump checks the TLV options of hop-by-hop and destination-options
+ * headers even without -v: 0 (after its note) where it gives up. */
+static uint8_t at8(sf_cur b, size_t i)
+{
+    sf_cur_skip(&b, i);
+    return sf_get_u8(&b);
+}
+
+static int opts_ok(sf_out *o, sf_cur b)
+{
+    size_t len = sf_cur_left(&b);
+#define q(k) at8(b, (k))
+    for (size_t i = 0, ol; i < len; i += ol) {
+        uint8_t t = q(i);
+        if (t == 0) ol = 1;
+        else if (i + 1 < len) ol = (size_t)q(i + 1) + 2;
+        else return 0;
+        if (i + ol > len) return 0;
+        size_t left = len - i;
+        switch (t) {
+        case 0:
+            break;
+        case 1: /* PadN */
+            if (left < 2) { sf_out_str(o, "(padn: trunc)"); return 0; }
+            break;
+        case 5: /* router alert */
+            if (left < 4) { sf_out_str(o, "(rtalert: trunc)"); return 0; }
+            if (q(i + 1) != 2) { sf_out_printf(o, "(rtalert: invalid len %u)", q(i + 1)); return 0; }
+            break;
+        case 0xc2: /* jumbo payload */
+            if (left < 6) { sf_out_str(o, "(jumbo: trunc)"); return 0; }
+            if (q(i + 1) != 4) { sf_out_printf(o, "(jumbo: invalid len %u)", q(i + 1)); return 0; }
+            break;
+        case 0xc9: /* home address */
+            if (left < 18) { sf_out_str(o, "(homeaddr: trunc)"); return 0; }
+            if (q(i + 1) < 16) { sf_out_printf(o, "(homeaddr: invalid len %u)", q(i + 1)); return 0; }
+            break;
+        default:
+            if (left < 2) { sf_out_printf(o, "(type %u: trunc)", t); return 0; }
+            break;
+        }
+    }
+#undef q
+    return 1;
+}
+
 int sf_td_ipv6_prefix(sf_out *o, const sf_pkt *p)
 {
     /* tcpdump: "truncated-ip6 - N bytes missing!" (no space after it) when
@@ -71,14 +117,15 @@ int sf_td_ipv6_prefix(sf_out *o, const sf_pkt *p)
         uint8_t hl = sf_get_u8(&c);
         if (!sf_cur_ok(&c)) break;
         switch (nh) {
-        case NH_HBH:
-            sf_out_str(o, "HBH ");
-            sf_cur_skip(&c, (size_t)hl * 8 + 6);
+        case NH_HBH: case NH_DSTOPTS: {
+            const char *tr = nh == NH_HBH ? " [|hbhopt]" : " [|dstopt]";
+            size_t blen = (size_t)hl * 8 + 6;
+            if (!sf_cur_has(&c, blen)) { sf_out_str(o, tr); return 2; }
+            sf_out_str(o, nh == NH_HBH ? "HBH " : "DSTOPT ");
+            sf_cur body = sf_cur_sub(&c, blen, NULL);
+            if (!opts_ok(o, body)) { sf_out_str(o, tr); return 2; }
             break;
-        case NH_DSTOPTS:
-            sf_out_str(o, "DSTOPT ");
-            sf_cur_skip(&c, (size_t)hl * 8 + 6);
-            break;
+        }
         case NH_ROUTING: {
             uint8_t type = sf_get_u8(&c), left = sf_get_u8(&c);
             sf_out_printf(o, "RT6 (len=%u, type=%u%s, segleft=%u", hl, type,
