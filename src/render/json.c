@@ -37,6 +37,10 @@ static int64_t dur_ns(const sf_time *end, const sf_time *start)
 
 static const char *tls_rec_name(const sf_tls_rec *r, char *buf, size_t n)
 {
+    /* TLS 1.3 protected record: the outer type (23) hides the real one, which
+     * tshark reports as tls.record.opaque_type, not as a content type */
+    if (r->opaque)
+        return "opaque";
     if (r->content_type == 22 && r->encrypted)
         return "encrypted_handshake";
     if (r->content_type == 22 && r->hs_type >= 0) {
@@ -124,6 +128,35 @@ static char *put_str_or_null(char *q, const char *s, size_t max)
     return sf_jw_esc(q, s, strnlen(s, max));
 }
 
+/* Every HTTP message whose header block ended in this segment (pipelining),
+ * in order: {"method","uri"} for a request, {"status"} for a response; the
+ * first is also given by http_method/http_uri/http_status. http_nmsg counts
+ * them all, the list holds at most SF_APP_MAX_HTTP. At most ~2.5 KiB. */
+static char *http_messages(char *q, const sf_appinfo *a)
+{
+    SF_JW_LIT(q, ",\"http_nmsg\":");
+    q = sf_jw_u64(q, a->http_nmsg);
+    SF_JW_LIT(q, ",\"http_messages\":[");
+    unsigned n = a->http_nmsg < SF_APP_MAX_HTTP ? a->http_nmsg : SF_APP_MAX_HTTP;
+    for (unsigned i = 0; i < n; i++) {
+        const sf_http_msg *m = &a->http_msgs[i];
+        if (i)
+            *q++ = ',';
+        if (m->is_request) {
+            SF_JW_LIT(q, "{\"method\":");
+            q = sf_jw_esc(q, m->method, strnlen(m->method, sizeof m->method));
+            SF_JW_LIT(q, ",\"uri\":");
+            q = sf_jw_esc(q, m->uri, strnlen(m->uri, sizeof m->uri));
+        } else {
+            SF_JW_LIT(q, "{\"status\":");
+            q = sf_jw_i64(q, m->status);
+        }
+        *q++ = '}';
+    }
+    *q++ = ']';
+    return q;
+}
+
 static char *packet_app(char *q, const sf_appinfo *a)
 {
     const char *nm = app_name(a->proto);
@@ -157,6 +190,7 @@ static char *packet_app(char *q, const sf_appinfo *a)
         q = put_str_or_null(q, a->http_method[0] ? a->http_uri : NULL, sizeof a->http_uri);
         SF_JW_LIT(q, ",\"http_status\":");
         q = put_u64_or_null(q, a->http_status > 0, (uint64_t)(a->http_status > 0 ? a->http_status : 0));
+        q = http_messages(q, a);
     }
     return q;
 }
