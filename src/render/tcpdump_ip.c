@@ -40,8 +40,8 @@ static uint32_t wire_from_l3(const sf_pkt *p)
     return p->wirelen > off ? p->wirelen - off : 0;
 }
 
-/* tcpdump checks the TLV options of hop-by-hop and destination-options
- * headers even without -v: 0 (after its note) where it gives up. */
+/* tcpdump checks the TLV options of a hop-by-hop header even without -v:
+ * 0 (after its note) where it gives up. */
 static uint8_t at8(sf_cur b, size_t i)
 {
     sf_cur_skip(&b, i);
@@ -123,7 +123,9 @@ int sf_td_ipv6_prefix(sf_out *o, const sf_pkt *p)
             if (!sf_cur_has(&c, blen)) { sf_out_str(o, tr); return 2; }
             sf_out_str(o, nh == NH_HBH ? "HBH " : "DSTOPT ");
             sf_cur body = sf_cur_sub(&c, blen, NULL);
-            if (!opts_ok(o, body)) { sf_out_str(o, tr); return 2; }
+            /* hop-by-hop options are checked always (for jumbograms),
+             * destination options only with -v */
+            if (nh == NH_HBH && !opts_ok(o, body)) { sf_out_str(o, tr); return 2; }
             break;
         }
         case NH_ROUTING: {
