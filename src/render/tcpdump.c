@@ -140,14 +140,16 @@ static void ts_local(sf_out *o, int64_t sec, unsigned frac, int digits)
     static int64_t cmin = INT64_MIN;
     static int ch, cm, exact;
     static int valid;
+    static const char *czone; /* tzname[0] when cached: tzset() changes it */
     int64_t m = sec >= 0 ? sec / 60 : -((-sec + 59) / 60);
     int hh, mm, ss;
-    if (m != cmin) {
+    if (m != cmin || czone != tzname[0]) {
         time_t t = (time_t)(m * 60);
         struct tm tm;
         valid = localtime_r(&t, &tm) != NULL;
         if (valid) { ch = tm.tm_hour; cm = tm.tm_min; exact = tm.tm_sec == 0; }
         cmin = m;
+        czone = tzname[0];
     }
     if (!valid) { sf_out_str(o, "[localtime() failed]"); return; }
     if (exact) {

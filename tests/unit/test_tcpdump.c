@@ -100,8 +100,11 @@ TEST(tcpdump_timestamps)
     setenv("TZ", "Asia/Shanghai", 1);
     tzset();
     const char *s = fmt(&p, NULL, 1, 0);
-    /* with zoneinfo installed: 15:01; without it glibc falls back to UTC */
-    T_CHECK(strncmp(s, "15:01:32.461594 IP ", 19) == 0 || strncmp(s, "07:01:32.461594 IP ", 19) == 0);
+    /* with zoneinfo installed: 15:01 (without it glibc falls back to UTC) */
+    if (access("/usr/share/zoneinfo/Asia/Shanghai", R_OK) == 0)
+        T_CHECK(strncmp(s, "15:01:32.461594 IP ", 19) == 0);
+    else
+        T_CHECK(strncmp(s, "07:01:32.461594 IP ", 19) == 0);
     setenv("TZ", "UTC", 1);
     tzset();
     /* a nanosecond capture prints microseconds (tcpdump reads with µs precision) */
