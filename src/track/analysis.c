@@ -1,6 +1,440 @@
-/* \summary: STUB (owner: analysis helper) */
+/* \summary: expert TCP analysis: Wireshark 4.0's SEQ/ACK analysis conditions and precedence */
+#include <stdlib.h>
+#include <string.h>
 #include "analysis.h"
-void sf_an_init(sf_an_conn *a) { a->placeholder = 0; }
+#include "../util/cursor.h"
+
+/*
+ * This file reproduces, condition by condition and in the same order, what
+ * Wireshark 4.0 (epan/dissectors/packet-tcp.c: tcp_analyze_sequence_number()
+ * and the parts of dissect_tcp() around it) concludes about each segment, so
+ * that per-frame flags agree with `tshark -2`. docs/analysis.md states every
+ * condition in words; keep the two in step.
+ *
+ * Like Wireshark, all sequence arithmetic is on ABSOLUTE 32-bit numbers, and
+ * a stored nextseq/lastack/maxseqtobeacked of 0 means "not seen yet".
+ */
+
+/* sf_an_flow.fl */
+enum {
+    SF_ANF_BASE_SET = 1u << 0,   /* base_seq known */
+    SF_ANF_FIRST_ACK = 1u << 1,  /* Wireshark's is_first_ack: SYN seen, no ACK-only yet */
+    SF_ANF_LAST_KA = 1u << 2,    /* last segment was a keep-alive */
+    SF_ANF_LAST_ZWP = 1u << 3    /* last segment was a zero-window probe */
+};
+/* sf_an_conn.cfl */
+enum {
+    SF_ANC_HAVE_LAST = 1u << 0,  /* last_ts valid */
+    SF_ANC_MPTCP = 1u << 1       /* an MPTCP analysis exists for the connection */
+};
+
+/* Wireshark's sequence comparisons (note GT is written from y-x). */
+#define LT_SEQ(x, y) ((int32_t)((uint32_t)(x) - (uint32_t)(y)) < 0)
+#define LE_SEQ(x, y) ((int32_t)((uint32_t)(x) - (uint32_t)(y)) <= 0)
+#define GT_SEQ(x, y) ((int32_t)((uint32_t)(y) - (uint32_t)(x)) < 0)
+
+/* dupacknum value meaning "an ACKed-unseen-segment was reported" (Wireshark's -1) */
+#define DUPACK_MARK 0xFFFFFFFFu
+
+#define NS_PER_MS 1000000LL
+#define FASTRT_WINDOW_NS (20 * NS_PER_MS)   /* fast retransmission: within 20 ms of the dup ACK */
+#define OOO_DEFAULT_NS (3 * NS_PER_MS)      /* out-of-order threshold without an iRTT */
+
+static int64_t ts_ns(const sf_time *t)
+{
+    return t->sec * 1000000000LL + (int64_t)t->nsec;
+}
+
+void sf_an_init(sf_an_conn *a)
+{
+    memset(a, 0, sizeof *a);
+    for (int d = 0; d < 2; d++) {
+        a->f[d].window = 0xFFFFFFFFu;  /* G_MAXUINT32 in Wireshark */
+        a->f[d].win_scale = -1;        /* unknown */
+    }
+}
+
+void sf_an_free(sf_an_conn *a)
+{
+    for (int d = 0; d < 2; d++) {
+        free(a->f[d].seg);
+        a->f[d].seg = NULL;
+        a->f[d].nseg = a->f[d].capseg = 0;
+    }
+}
+
+/* ---- the unacked-segment list (oldest first) ---- */
+
+/* Append a segment; 0 if it could not be stored (allocation failed). */
+static int seg_push(sf_an_flow *f, uint64_t frame, uint32_t seq, uint32_t nextseq, int64_t ts)
+{
+    if (f->nseg == f->capseg) {
+        uint32_t cap = f->capseg ? (uint32_t)f->capseg * 2u : 2u;
+        if (cap > SF_AN_MAX_UNACKED)
+            cap = SF_AN_MAX_UNACKED;
+        if (cap <= f->capseg)
+            return 0;
+        sf_an_seg *n = realloc(f->seg, cap * sizeof *n);
+        if (!n)
+            return 0;
+        f->seg = n;
+        f->capseg = (uint16_t)cap;
+    }
+    sf_an_seg *s = &f->seg[f->nseg++];
+    s->ts = ts;
+    s->frame = frame;
+    s->seq = seq;
+    s->nextseq = nextseq;
+    return 1;
+}
+
+/* Process `ack` against the segments the peer sent (Wireshark's loop over
+ * rev->segments). Segments wholly covered are removed; one ending exactly at
+ * `ack` is the acknowledged frame: Wireshark walks newest-first and keeps the
+ * last match, i.e. the OLDEST exact match, which is the first one here. */
+static void seg_ack(sf_an_flow *r, uint32_t ack, int64_t now, sf_pinfo *pi)
+{
+    uint16_t w = 0;
+    int matched = 0;
+    for (uint16_t i = 0; i < r->nseg; i++) {
+        sf_an_seg s = r->seg[i];
+        if (ack == s.nextseq) {
+            if (!matched) {
+                matched = 1;
+                pi->acks_frame = s.frame;
+                int64_t rtt = now - s.ts;
+                /* tshark shows ack_rtt only when it is not zero */
+                pi->ack_rtt_ns = rtt != 0 ? rtt : -1;
+            }
+            continue;                                   /* delete */
+        }
+        if (GT_SEQ(ack, s.seq) && LE_SEQ(ack, s.nextseq))
+            s.seq = ack;                                /* partly acked: keep the rest */
+        else if (!GT_SEQ(s.nextseq, ack))
+            continue;                                   /* old: delete */
+        r->seg[w++] = s;
+    }
+    r->nseg = w;
+    if (w == 0) {                                       /* nothing outstanding: give the memory back */
+        free(r->seg);
+        r->seg = NULL;
+        r->capseg = 0;
+    }
+}
+
+/* ---- options the analysis needs beyond what the decoder parsed ---- */
+
+/* What the analysis needs from the options, read from the raw option bytes
+ * (the decoder's wscale is a signed byte and cannot hold a shift >= 128). */
+typedef struct an_opts {
+    int wscale;         /* raw shift of a well-formed (length 3) option, -1 if none */
+    int mptcp;          /* 1 if any MPTCP option */
+    int mptcp_alloc;    /* 1 if one of them makes Wireshark allocate its MPTCP analysis */
+    uint8_t mp_ops;     /* MPTCP subtypes present as Wireshark's mp_operations bits
+                         * (MP_CAPABLE 0x01 ... MP_FASTCLOSE 0x80) */
+} an_opts;
+
+static void scan_opts(const sf_pkt *p, an_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->wscale = -1;
+    if (!p->opt || !p->opt_len)
+        return;
+    sf_cur c = sf_cur_make(p->opt, p->opt_len);
+    while (sf_cur_left(&c) > 0) {
+        uint8_t kind = sf_get_u8(&c);
+        if (kind == 0)
+            break;
+        if (kind == 1)
+            continue;
+        uint8_t len = sf_get_u8(&c);
+        if (!sf_cur_ok(&c) || len < 2 || sf_cur_left(&c) < (size_t)(len - 2))
+            break;
+        sf_cur v = sf_cur_make(c.p, (size_t)(len - 2));
+        if (kind == 3 && len == 3) {
+            o->wscale = sf_get_u8(&v);
+        } else if (kind == 30 && len >= 3) {
+            uint8_t sub = (uint8_t)(sf_get_u8(&v) >> 4);
+            o->mptcp = 1;
+            if (sub <= 7)
+                o->mp_ops |= (uint8_t)(1u << sub);
+            /* MP_CAPABLE allocates only with a key (lengths 12/20/22/24);
+             * MP_JOIN and the others always do. */
+            if (sub != 0 || len == 12 || len == 20 || len == 22 || len == 24)
+                o->mptcp_alloc = 1;
+        }
+        sf_cur_skip(&c, (size_t)(len - 2));
+    }
+}
+
+/* ---- tcp_analyze_sequence_number() ---- */
+
+static uint32_t analyze_seq(sf_an_conn *a, sf_an_flow *F, sf_an_flow *R, const sf_pkt *p,
+                            uint32_t seglen, int64_t now, uint32_t pre, sf_pinfo *pi)
+{
+    const uint32_t seq = p->seq, ack = p->ack, window = p->win;
+    const uint16_t flags = p->flags;
+    const int synfinrst = (flags & (SF_TH_SYN | SF_TH_FIN | SF_TH_RST)) != 0;
+    uint32_t fl = pre;      /* the flags Wireshark keeps in ta->flags */
+
+    /* base_seq (Wireshark's relative-number base), kept only to recognise a
+     * re-sent SYN; see sf_an_packet. */
+    if (!(F->fl & SF_ANF_BASE_SET)) {
+        F->base_seq = (flags & SF_TH_SYN) ? seq : seq - 1;
+        F->fl |= SF_ANF_BASE_SET;
+    }
+    if (!(R->fl & SF_ANF_BASE_SET) && (flags & SF_TH_ACK)) {
+        R->base_seq = ack - 1;
+        R->fl |= SF_ANF_BASE_SET;
+    }
+
+    /* ZERO WINDOW PROBE: exactly 1 byte at the next expected seq while the
+     * peer advertises a zero window. Skips the checks down to the ACK ones. */
+    if (seglen == 1 && seq == F->nextseq && R->window == 0) {
+        fl |= SF_AN_ZERO_WINDOW_PROBE;
+        goto finished_fwd;
+    }
+    /* ZERO WINDOW: window field 0 on a segment without SYN/FIN/RST. */
+    if (window == 0 && !synfinrst)
+        fl |= SF_AN_ZERO_WINDOW;
+    /* LOST SEGMENT: starts beyond the highest seq seen (not for RST). */
+    if (F->nextseq && GT_SEQ(seq, F->nextseq) && !(flags & SF_TH_RST))
+        fl |= SF_AN_LOST_SEGMENT;
+    /* KEEP-ALIVE: 0 or 1 byte starting one byte before the next expected seq. */
+    if (seglen <= 1 && seq == F->nextseq - 1 && !synfinrst)
+        fl |= SF_AN_KEEP_ALIVE;
+    /* WINDOW UPDATE: empty, same seq/ack as before, window changed (and not 0). */
+    if (seglen == 0 && window && window != F->window && seq == F->nextseq &&
+        ack == F->lastack && !synfinrst)
+        fl |= SF_AN_WINDOW_UPDATE;
+    /* WINDOW FULL: data reaching exactly the right edge of the peer's window. */
+    if (seglen > 0 && R->win_scale != -1 && !synfinrst) {
+        int sh = ((R->fl & SF_ANF_FIRST_ACK) || R->win_scale == -2) ? 0 : R->win_scale;
+        if (seq + seglen == R->lastack + (R->window << sh))
+            fl |= SF_AN_WINDOW_FULL;
+    }
+    /* KEEP-ALIVE ACK: an unchanged ACK right after the peer's keep-alive. */
+    if (seglen == 0 && window && window == F->window && seq == F->nextseq &&
+        ack == F->lastack && (R->fl & SF_ANF_LAST_KA) && !synfinrst) {
+        fl |= SF_AN_KEEP_ALIVE_ACK;
+        goto finished_fwd;
+    }
+    /* ZERO WINDOW PROBE ACK: an unchanged zero-window ACK right after a probe. */
+    if (seglen == 0 && window == 0 && window == F->window && seq == F->nextseq &&
+        ack == F->lastack && (R->fl & SF_ANF_LAST_ZWP) && !synfinrst) {
+        fl |= SF_AN_ZERO_WINDOW_PROBE_ACK;
+        goto finished_fwd;
+    }
+    /* DUPLICATE ACK: empty, same seq, ack and (non-zero) window as before. */
+    if (seglen == 0 && window && window == F->window && seq == F->nextseq &&
+        ack == F->lastack && !synfinrst) {
+        if ((a->cfl & SF_ANC_MPTCP) && a->mp_ops != F->mp_ops) {
+            /* MPTCP tolerates such ACKs when the options changed (RFC 8684 4.) */
+        } else {
+            F->dupacknum = F->dupacknum == DUPACK_MARK ? 1 : F->dupacknum + 1;
+            fl |= SF_AN_DUPLICATE_ACK;
+            pi->dup_ack_num = (uint32_t)F->dupacknum;
+            pi->dup_ack_frame = F->lastnondupack;
+        }
+    }
+
+finished_fwd:
+    if (ack != F->lastack) {
+        F->lastnondupack = p->frame;
+        F->dupacknum = 0;
+    }
+
+    /* ACKED UNSEEN SEGMENT: acks beyond the highest contiguous seq the peer
+     * was seen to send. If the peer has sent beyond that mark since, the mark
+     * jumps to the peer's highest seq; otherwise the flag is given only to the
+     * first such ACK after each ACK from the peer (its dupacknum is set to -1
+     * as a marker, which as an unsigned counter also reads as ">= 2" below,
+     * exactly as in Wireshark 4.0). */
+    if (R->maxseqtobeacked && GT_SEQ(ack, R->maxseqtobeacked) && (flags & SF_TH_ACK)) {
+        if (GT_SEQ(R->nextseq, R->maxseqtobeacked)) {
+            R->maxseqtobeacked = R->nextseq;
+            fl |= SF_AN_ACK_LOST_SEGMENT;
+        } else {
+            if (R->dupacknum == 0)
+                fl |= SF_AN_ACK_LOST_SEGMENT;
+            R->dupacknum = DUPACK_MARK;
+        }
+    }
+
+    /* RETRANSMISSION family: a segment with data (or SYN/FIN) that does not
+     * advance the sequence number. */
+    if (seglen > 0 || (flags & (SF_TH_SYN | SF_TH_FIN))) {
+        int not_adv = F->nextseq && LT_SEQ(seq, F->nextseq);
+        if (fl & SF_AN_KEEP_ALIVE)
+            goto finished_rt;
+        /* new data starting one byte early (after a zero-window probe) */
+        if (seglen > 1 && F->nextseq - 1 == seq)
+            not_adv = 0;
+        /* SPURIOUS: everything in it was already acknowledged by the peer */
+        if (seglen > 0 && R->lastack && LE_SEQ(seq + seglen, R->lastack)) {
+            fl |= SF_AN_SPURIOUS_RETRANSMISSION | SF_AN_RETRANSMISSION;
+            goto finished_rt;
+        }
+        /* FAST (checked first: tcp.fastrt_supersedes_ooo defaults to TRUE):
+         * >= 2 dup ACKs for exactly this seq, the last one < 20 ms ago */
+        uint64_t t = (uint64_t)(now - R->lastacktime);
+        if (not_adv && R->dupacknum >= 2 && R->lastack == seq && t < (uint64_t)FASTRT_WINDOW_NS) {
+            fl |= SF_AN_FAST_RETRANSMISSION | SF_AN_RETRANSMISSION;
+            goto finished_rt;
+        }
+        /* OUT-OF-ORDER: < iRTT (3 ms if unknown) after the highest seq, and
+         * not ending exactly at it */
+        t = (uint64_t)(now - F->nextseqtime);
+        uint64_t thres = a->first_rtt == 0 ? (uint64_t)OOO_DEFAULT_NS : (uint64_t)a->first_rtt;
+        uint32_t end = seq + seglen + ((flags & (SF_TH_SYN | SF_TH_FIN)) ? 1u : 0u);
+        if (not_adv && t < thres && F->nextseq != end) {
+            fl |= SF_AN_OUT_OF_ORDER;
+            goto finished_rt;
+        }
+        if (not_adv)
+            fl |= SF_AN_RETRANSMISSION;
+    }
+finished_rt:;
+
+    /* Remember the segment (even a retransmission) while the list has room.
+     * SYN/FIN count one only for a remembered segment, as in Wireshark. */
+    uint32_t nextseq = seq + seglen;
+    if ((seglen || (flags & (SF_TH_SYN | SF_TH_FIN))) && F->nseg < SF_AN_MAX_UNACKED) {
+        if (flags & (SF_TH_SYN | SF_TH_FIN))
+            nextseq += 1;
+        (void)seg_push(F, p->frame, seq, nextseq, now);
+    }
+    const int zwp = (fl & SF_AN_ZERO_WINDOW_PROBE) != 0;
+    if ((GT_SEQ(nextseq, F->nextseq) || !F->nextseq) && !zwp) {
+        F->nextseq = nextseq;
+        F->nextseqtime = now;
+    }
+    if ((seq == F->maxseqtobeacked || !F->maxseqtobeacked) && !zwp)
+        F->maxseqtobeacked = F->nextseq;
+
+    F->window = window;
+    F->lastack = ack;
+    F->lastacktime = now;
+    if (a->cfl & SF_ANC_MPTCP)
+        F->mp_ops = a->mp_ops;
+    F->fl &= (uint8_t)~(SF_ANF_LAST_KA | SF_ANF_LAST_ZWP);
+    if (fl & SF_AN_KEEP_ALIVE)
+        F->fl |= SF_ANF_LAST_KA;
+    if (zwp)
+        F->fl |= SF_ANF_LAST_ZWP;
+
+    /* Whatever this packet acknowledges (Wireshark does this for every
+     * packet, whether or not the ACK flag is set). */
+    seg_ack(R, ack, now, pi);
+    return fl;
+}
+
 void sf_an_packet(sf_an_conn *a, const sf_pkt *p, sf_pinfo *pi, sf_conn *c, const uint32_t isn[2])
-{ (void)a; (void)p; (void)pi; (void)c; (void)isn; }
-void sf_an_free(sf_an_conn *a) { (void)a; }
+{
+    const int d = pi->dir ? 1 : 0;
+    sf_an_flow *F = &a->f[d], *R = &a->f[!d];
+    const int64_t now = ts_ns(&p->ts);
+    const uint16_t flags = p->flags;
+    uint32_t fl = 0;
+
+    pi->dup_ack_num = 0;
+    pi->dup_ack_frame = 0;
+    pi->acks_frame = 0;
+    pi->ack_rtt_ns = -1;
+    pi->calc_window = p->win;
+    pi->win_scale = (flags & SF_TH_SYN) ? -2 : F->win_scale;
+    for (int i = 0; i < SF_MAX_SACK; i++) {
+        uint32_t base = isn ? isn[!d] : 0;
+        pi->rel_sack[i][0] = i < p->nsack ? p->sack[i][0] - base : 0;
+        pi->rel_sack[i][1] = i < p->nsack ? p->sack[i][1] - base : 0;
+    }
+
+    /* longest stall: the longest gap between consecutive packets */
+    if (a->cfl & SF_ANC_HAVE_LAST) {
+        int64_t gap = now - a->last_ts;
+        if (gap > c->longest_stall_ns)
+            c->longest_stall_ns = gap;
+    }
+    a->last_ts = now;
+    a->cfl |= SF_ANC_HAVE_LAST;
+
+    /* Wireshark never hands a first fragment (it waits for reassembly) or a
+     * header cut before the window field to its TCP analysis. */
+    if (p->status != SF_DEC_TCP || p->ip_first_frag || p->l4_caplen < 16)
+        goto count;
+
+    /* Before the analysis, dissect_tcp() treats a SYN with the ISN already
+     * seen as a re-sent SYN: the next expected seq falls back to the highest
+     * contiguous one (issue 17616). A SYN-ACK with a new ISN resets the base. */
+    if ((flags & (SF_TH_SYN | SF_TH_ACK)) == SF_TH_SYN && (F->fl & SF_ANF_BASE_SET) &&
+        p->seq == F->base_seq)
+        F->nextseq = F->maxseqtobeacked;
+    if ((flags & (SF_TH_SYN | SF_TH_ACK)) == (SF_TH_SYN | SF_TH_ACK) &&
+        (F->fl & SF_ANF_BASE_SET) && p->seq != F->base_seq)
+        F->base_seq = p->seq;
+
+    /* Segment length as Wireshark: IP payload minus the TCP header length;
+     * none if the header claims more than the IP payload holds. */
+    int have_seglen = p->seg_len >= p->hlen;
+    uint32_t seglen = have_seglen ? p->seg_len - p->hlen : 0;
+    if (have_seglen) {
+        fl = analyze_seq(a, F, R, p, seglen, now, pi->analysis, pi) & ~pi->analysis;
+        /* calc_window: never for a SYN; scaled when the shift is known */
+        if (!(flags & SF_TH_SYN) && F->win_scale >= 0)
+            pi->calc_window = (uint32_t)p->win << F->win_scale;
+    }
+    if (p->hlen < 20)
+        goto count;            /* Wireshark stops dissecting a bogus header here */
+
+    /* iRTT as Wireshark keeps it for the out-of-order threshold */
+    if (flags & SF_TH_SYN) {
+        F->fl |= SF_ANF_FIRST_ACK;
+        if (!(flags & SF_TH_ACK))
+            a->mru_syn = now;
+    }
+    if ((flags & (SF_TH_SYN | SF_TH_ACK)) == SF_TH_ACK) {
+        if (a->mru_syn != 0 && a->first_rtt == 0)
+            a->first_rtt = now - a->mru_syn;
+        F->fl &= (uint8_t)~SF_ANF_FIRST_ACK;
+    }
+
+    /* options: window scale (any packet; RFC 7323 caps the shift at 14) */
+    an_opts o;
+    scan_opts(p, &o);
+    if (o.wscale >= 0)
+        F->win_scale = (int8_t)(o.wscale > 14 ? 14 : o.wscale);
+    if (o.mptcp) {
+        if (o.mptcp_alloc)
+            a->cfl |= SF_ANC_MPTCP;
+        if (a->cfl & SF_ANC_MPTCP)
+            a->mp_ops |= o.mp_ops;
+    }
+    /* verify_tcp_window_scaling(): scaling is used only if both SYNs carry it */
+    if (flags & SF_TH_SYN) {
+        if (F->win_scale == -1) {
+            F->win_scale = -2;
+            R->win_scale = -2;
+        } else if ((flags & SF_TH_ACK) && R->win_scale == -2) {
+            F->win_scale = -2;
+        }
+    }
+
+count:
+    pi->analysis |= fl;
+    for (unsigned b = 0; b < SF_AN__COUNT; b++)
+        if (pi->analysis & (1u << b))
+            c->an_count[b]++;
+    if ((pi->analysis & SF_AN_RETRANSMISSION) && p->status == SF_DEC_TCP && p->seg_len >= p->hlen) {
+        sf_conn_stats *st = d ? &c->s2c : &c->c2s;
+        st->retrans_bytes += p->seg_len - p->hlen;
+    }
+    if (pi->ack_rtt_ns > 0) {
+        int64_t r = pi->ack_rtt_ns;
+        if (c->rtt_n == 0 || r < c->rtt_min_ns)
+            c->rtt_min_ns = r;
+        if (c->rtt_n == 0 || r > c->rtt_max_ns)
+            c->rtt_max_ns = r;
+        c->rtt_sum_ns += r;
+        c->rtt_n++;
+    }
+}

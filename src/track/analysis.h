@@ -5,22 +5,66 @@
 #include "../decode/packet.h"
 #include "track.h"
 
+/* The most unacknowledged segments remembered per direction: Wireshark 4.0's
+ * TCP_MAX_UNACKED_SEGMENTS. Beyond it new segments are not remembered (as in
+ * Wireshark), so their ACKs get no acks_frame/ack_rtt. The list lives on the
+ * heap only while it is not empty (see docs/analysis.md, "Memory"). */
+#define SF_AN_MAX_UNACKED 10000
+
+/* One remembered, not yet (fully) acknowledged segment (24 bytes). */
+typedef struct sf_an_seg {
+    int64_t ts;                /* capture time, ns since the epoch */
+    uint64_t frame;
+    uint32_t seq, nextseq;     /* absolute; nextseq counts SYN/FIN as 1 */
+} sf_an_seg;
+
+/* Per-direction state: Wireshark's tcp_flow_t + tcp_analyze_seq_flow_info_t,
+ * reduced to what the analysis reads. Sequence numbers are absolute and 0
+ * means "not seen yet", exactly as in Wireshark. (64 bytes) */
+typedef struct sf_an_flow {
+    uint32_t nextseq;          /* highest seq+len seen (SYN/FIN +1) */
+    uint32_t lastack;          /* ack field of this direction's last packet */
+    uint32_t maxseqtobeacked;  /* highest contiguous nextseq (for ack_lost_segment) */
+    uint32_t window;           /* raw window field of the last packet; 0xFFFFFFFF before any */
+    uint32_t base_seq;         /* Wireshark's base_seq (only to spot a re-sent SYN) */
+    uint32_t dupacknum;        /* duplicate ACKs in a row; 0xFFFFFFFF marks an ack_lost_segment */
+    int64_t nextseqtime;       /* time nextseq last advanced (ns) */
+    int64_t lastacktime;       /* time of the last packet (ns) */
+    uint64_t lastnondupack;    /* frame of the last ACK that changed the ack number */
+    sf_an_seg *seg;            /* unacked segments, oldest first; NULL when empty */
+    uint16_t nseg, capseg;
+    int8_t win_scale;          /* -1 unknown, -2 not used, 0..14 shift */
+    uint8_t fl;                /* SF_ANF_* bits (analysis.c) */
+    uint8_t mp_ops;            /* MPTCP option kinds seen when this direction last sent */
+} sf_an_flow;
+
 /* Per-connection analysis state, embedded by value in the engine's
- * connection record (owner of the contents: analysis.c). Must stay small
- * and fixed-size: no pointers to heap memory that outlive the connection
- * unless freed by sf_an_free. */
+ * connection record (owner of the contents: analysis.c). Fixed size
+ * (~170 bytes); the only heap memory is the unacked-segment lists, freed
+ * when they empty and by sf_an_free. Copying the record (e.g. when the
+ * engine grows its table) is safe: there are no self-pointers. */
 typedef struct sf_an_conn {
-    int placeholder;
+    sf_an_flow f[2];           /* index = pi->dir (0 client->server) */
+    int64_t mru_syn;           /* time of the latest SYN without ACK, 0 = none */
+    int64_t first_rtt;         /* Wireshark's ts_first_rtt (iRTT), 0 = not yet */
+    int64_t last_ts;           /* time of the previous packet (for longest_stall) */
+    uint8_t cfl;               /* SF_ANC_* bits (analysis.c) */
+    uint8_t mp_ops;            /* MPTCP option kinds seen in the connection */
 } sf_an_conn;
 
-/* Reset state for a new connection. */
+/* Reset state for a new connection. Owns nothing yet. */
 void sf_an_init(sf_an_conn *a);
 /* Analyse one TCP packet of the connection. Called by the engine after it
- * has filled pi->conn, pi->dir and the relative numbers. Fills pi->analysis,
- * dup_ack_*, acks_frame, ack_rtt_ns, calc_window, win_scale, rel_sack, and
- * updates c->an_count[], rtt_*, retrans_bytes, longest_stall_ns. `isn[dir]`
- * are the bases used for relative numbers. */
+ * has filled pi->conn, pi->dir and the relative numbers, for EVERY TCP
+ * packet of the connection in capture order (also ones the analysis skips:
+ * fragments, headers cut short; they still move the iRTT and window-scale
+ * state as in Wireshark). Fills pi->analysis (ORed: a SF_AN_REUSED_PORTS
+ * bit set by the engine beforehand is kept and counted), dup_ack_*,
+ * acks_frame, ack_rtt_ns, calc_window, win_scale, rel_sack, and updates
+ * c->an_count[], rtt_*, c2s/s2c.retrans_bytes, longest_stall_ns.
+ * `isn[dir]` are the bases used for relative numbers (SACK blocks are
+ * made relative to isn[!dir]). */
 void sf_an_packet(sf_an_conn *a, const sf_pkt *p, sf_pinfo *pi, sf_conn *c, const uint32_t isn[2]);
-/* Release anything sf_an_packet allocated. */
+/* Release anything sf_an_packet allocated; *a may be re-initialised after. */
 void sf_an_free(sf_an_conn *a);
 #endif
