@@ -25,9 +25,30 @@ typedef struct conns_view {
 
 #define W_EP 21
 
-static void ep_str(char *b, size_t n, const sf_endpoint *ep, int ipver, int mark)
+/* untrusted text into b (room for 4 * strlen + 1): printable ASCII kept, others \xNN */
+static void esc_into(char *b, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c >= 0x20 && c < 0x7F && c != '\\') {
+            *b++ = (char)c;
+        } else {
+            *b++ = '\\', *b++ = 'x', *b++ = hex[c >> 4], *b++ = hex[c & 15];
+        }
+    }
+    *b = 0;
+}
+
+static void ep_str(char *b, size_t n, const sf_endpoint *ep, int ipver, const char *name, int mark)
 {
     char a[64];
+    if (name) {                  /* a host name of text input (at most 255 bytes) */
+        char e[4 * 256];
+        esc_into(e, name);
+        snprintf(b, n, "%s:%u%s", e, ep->port, mark ? "*" : "");
+        return;
+    }
     sf_tcpdump_addr(a, sizeof a, ipver, ep->addr);
     if (ipver == 6)
         snprintf(b, n, "[%s]:%u%s", a, ep->port, mark ? "*" : "");
@@ -123,9 +144,9 @@ static void cv_conn(void *self, const sf_conn *c)
         return;
     if (!v->header_done)
         header(v);
-    char cl[80], sv[80], a[40], b[40], irtt[24], dur[24];
-    ep_str(cl, sizeof cl, &c->client, c->ipver, c->client_inferred);
-    ep_str(sv, sizeof sv, &c->server, c->ipver, 0);
+    char cl[1100], sv[1100], a[40], b[40], irtt[24], dur[24];
+    ep_str(cl, sizeof cl, &c->client, c->ipver, c->client_name, c->client_inferred);
+    ep_str(sv, sizeof sv, &c->server, c->ipver, c->server_name, 0);
     snprintf(a, sizeof a, "%llu/%llu", (unsigned long long)c->c2s.pkts, (unsigned long long)c->c2s.bytes);
     snprintf(b, sizeof b, "%llu/%llu", (unsigned long long)c->s2c.pkts, (unsigned long long)c->s2c.bytes);
     dur_str(irtt, sizeof irtt, c->irtt_ns);

@@ -17,10 +17,14 @@ typedef struct json_view {
     int64_t only_conn;
 } json_view;
 
-/* "ip:port" or "[v6]:port" */
-static void ep_str(char *b, size_t n, const sf_endpoint *ep, int ipver)
+/* "ip:port", "[v6]:port", or "name:port" for a host name of text input */
+static void ep_str(char *b, size_t n, const sf_endpoint *ep, int ipver, const char *name)
 {
     char a[64];
+    if (name) {
+        snprintf(b, n, "%s:%u", name, ep->port);
+        return;
+    }
     sf_tcpdump_addr(a, sizeof a, ipver, ep->addr);
     if (ipver == 6)
         snprintf(b, n, "[%s]:%u", a, ep->port);
@@ -315,14 +319,14 @@ static void jv_conn(void *self, const sf_conn *c)
     if (v->only_conn >= 0 && c->id != (uint64_t)v->only_conn)
         return;
     sf_jw w;
-    char b[96];
+    char b[300];
     int prec = prec_of(&c->first_ts);
     sf_jw_begin(&w, v->out);
     sf_jw_kstr(&w, "type", "conn");
     sf_jw_ku64(&w, "conn", c->id);
-    ep_str(b, sizeof b, &c->client, c->ipver);
+    ep_str(b, sizeof b, &c->client, c->ipver, c->client_name);
     sf_jw_kstr(&w, "client", b);
-    ep_str(b, sizeof b, &c->server, c->ipver);
+    ep_str(b, sizeof b, &c->server, c->ipver, c->server_name);
     sf_jw_kstr(&w, "server", b);
     sf_jw_kbool(&w, "client_inferred", c->client_inferred);
     sf_jw_ku64(&w, "ip", c->ipver);

@@ -4,6 +4,7 @@
 #include <string.h>
 #include "conn_int.h"
 #include "table.h"
+#include "hosts.h"
 #include "../render/view.h"
 
 /*
@@ -35,6 +36,7 @@ struct sf_engine {
     sf_view *v;
     sf_stats st;
     sf_table t;
+    sf_hosts hosts;              /* host names of text input */
     uint64_t next_id;
     int64_t now_ns;
     int have_now;
@@ -150,12 +152,19 @@ static sf_rec *new_conn(sf_engine *e, const sf_ckey *k, uint32_t hash, const sf_
     }
     r->symmetric = p->sport == p->dport && !memcmp(p->src, p->dst, p->ipver == 6 ? 16 : 4);
     r->client_is_a = r->symmetric ? 1 : (uint8_t)(client_is_src ? src_is_a : !src_is_a);
+    const char *cname, *sname;
     if (client_is_src || r->symmetric) {
         set_ep(&c->client, p->src, p->ipver, p->sport);
         set_ep(&c->server, p->dst, p->ipver, p->dport);
+        cname = p->src_name, sname = p->dst_name;
     } else {
         set_ep(&c->client, p->dst, p->ipver, p->dport);
         set_ep(&c->server, p->src, p->ipver, p->sport);
+        cname = p->dst_name, sname = p->src_name;
+    }
+    if (cname || sname) {        /* text input with host names */
+        c->client_name = sf_hosts_get(&e->hosts, sf_hosts_intern(&e->hosts, cname));
+        c->server_name = sf_hosts_get(&e->hosts, sf_hosts_intern(&e->hosts, sname));
     }
     c->first_ts = p->ts;
     c->first_frame = p->frame;
@@ -360,5 +369,6 @@ void sf_engine_free(sf_engine *e)
             sf_app_free(r->app);
         }
     sf_table_free(&e->t);
+    sf_hosts_free(&e->hosts);
     free(e);
 }

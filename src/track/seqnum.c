@@ -19,12 +19,20 @@ uint32_t sf_seq_seglen(const sf_pkt *p, int *have)
 {
     uint32_t seg = p->seg_len;
     /* Wireshark's reported length: the IP length, but never beyond the
-     * frame's length on the wire ("IP total length exceeds packet length") */
+     * frame's length on the wire ("IP total length exceeds packet length").
+     * A record without link-layer bytes (text input) counts its wire length
+     * from the IP header, so the TCP header starts ip_hlen into it. */
+    size_t off = 0;
+    int have_off = 0;
     if (p->l2 && p->l4 && p->l4 >= p->l2) {
-        size_t off = (size_t)(p->l4 - p->l2);
-        if (p->wirelen >= off && p->wirelen - off < seg)
-            seg = (uint32_t)(p->wirelen - off);
+        off = (size_t)(p->l4 - p->l2);
+        have_off = 1;
+    } else if (!p->l2 && p->ip_len) {
+        off = p->ip_hlen;
+        have_off = 1;
     }
+    if (have_off && p->wirelen >= off && p->wirelen - off < seg)
+        seg = (uint32_t)(p->wirelen - off);
     *have = !p->ip_first_frag && seg >= p->hlen;
     return *have ? seg - p->hlen : 0;
 }

@@ -137,6 +137,10 @@ typedef struct sf_conn {
     int64_t rtt_min_ns, rtt_max_ns, rtt_sum_ns; uint64_t rtt_n;
     int64_t longest_stall_ns;
     sf_conn_app app;             /* app summary (app.h) */
+    /* additive (H10): host names as text input wrote them (sf_pkt.src_name/
+     * dst_name of the first packet), NULL otherwise; owned by the engine,
+     * valid until sf_engine_free. Views show "name:port" when set. */
+    const char *client_name, *server_name;
 } sf_conn;
 
 /* ---- engine ---- */

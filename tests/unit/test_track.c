@@ -389,6 +389,67 @@ TEST(track_streaming_linger_and_cap)
     T_EQ_INT(t.rv.conn[2].id, 2);
 }
 
+/* Text input: host names instead of addresses, no link-layer bytes, the
+ * wire length counted from the IP header. */
+static const sf_pinfo *tx_text(tb *t, int c2s, uint16_t flags, uint32_t seq, uint32_t ack, uint32_t len,
+                               uint32_t missing)
+{
+    sf_pkt p;
+    memset(&p, 0, sizeof p);
+    p.frame = ++t->frame;
+    p.ts.sec = 1000;
+    p.ts.nsec = (uint32_t)t->frame * 1000u;
+    p.ts.prec = 6;
+    p.status = SF_DEC_TCP;
+    p.ipver = 4;
+    memcpy(p.src, c2s ? t->caddr : t->saddr, 4);
+    memcpy(p.dst, c2s ? t->saddr : t->caddr, 4);
+    p.src_name = c2s ? "localhost" : "bogon";
+    p.dst_name = c2s ? "bogon" : "localhost";
+    p.sport = c2s ? t->cport : t->sport;
+    p.dport = c2s ? t->sport : t->cport;
+    p.seq = seq;
+    p.ack = ack;
+    p.flags = flags;
+    p.win = 1000;
+    p.hlen = 20;
+    p.seg_len = 20 + len;
+    p.len = len;
+    p.l4_caplen = 20;
+    p.wscale = -1;
+    p.ip_hlen = 20;
+    p.ip_len = 40 + len;
+    p.wirelen = p.ip_len - missing;       /* "IP truncated-ip - N bytes missing!" */
+    p.caplen = 40;
+    int before = t->rv.npk;
+    sf_engine_packet(t->e, &p);
+    return t->rv.npk > before ? &t->rv.pi[t->rv.npk - 1] : NULL;
+}
+
+TEST(track_text_input_names_and_length)
+{
+    tb t;
+    tb_init(&t, 0);
+    tx_text(&t, 1, S, CI, 0, 0, 0);
+    tx_text(&t, 0, S | A, SI, CI + 1, 0, 0);
+    tx_text(&t, 1, A, CI + 1, SI + 1, 0, 0);
+    const sf_pinfo *pi = tx_text(&t, 1, P | A, CI + 1, SI + 1, 100, 30);
+    T_CHECK(pi != NULL);
+    if (pi)
+        T_EQ_INT(pi->len, 70);                /* the IP length, cut at the wire length */
+    sf_engine_finish(t.e);
+    T_EQ_INT(t.rv.nconn, 1);
+    T_EQ_STR(t.rv.conn[0].client_name, "localhost");   /* valid until sf_engine_free */
+    T_EQ_STR(t.rv.conn[0].server_name, "bogon");
+    T_EQ_INT(t.rv.conn[0].c2s.bytes, 70);
+    sf_engine_free(t.e);
+
+    tb_init(&t, 0);                            /* capture input: no names */
+    handshake(&t);
+    tb_done(&t);
+    T_CHECK(t.rv.conn[0].client_name == NULL && t.rv.conn[0].server_name == NULL);
+}
+
 TEST(track_names)
 {
     char b[64];
