@@ -15,6 +15,8 @@
  *                   space (an edge tap); see docs/performance.md on tcpdump
  *   --concurrent N  instead: N connections that each do a 3-way handshake and
  *                   stay open (memory per live connection)
+ *   --data          with --concurrent: each connection also carries one HTTP
+ *                   request and response before going idle
  *   --synflood N    instead: N SYNs from random IPv4 tuples (issue 9: bounded memory)
  *   --rate R        connections (or SYNs) per second (default 370; 100000 for the two above)
  *   -q              no statistics on stderr
@@ -87,7 +89,7 @@ static void push(heap *h, gconn *c)
 static void usage(void)
 {
     fputs("usage: gen [-x SCALE] [--seed N] [--snaplen N] [--nano] [--lan] [--v6 F] [--rate R]\n"
-          "           [--concurrent N | --synflood N] [-q] -o FILE\n", stderr);
+          "           [--concurrent N [--data] | --synflood N] [-q] -o FILE\n", stderr);
     exit(2);
 }
 
@@ -97,7 +99,7 @@ int main(int argc, char **argv)
     double scale = 1, v6 = 0.12, rate = 0;
     uint64_t seed = 8, concurrent = 0, flood = 0;
     uint32_t snaplen = 160;
-    int nano = 0, quiet = 0, lan = 0;
+    int nano = 0, quiet = 0, lan = 0, g_data = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -111,6 +113,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--synflood") && v) { flood = strtoull(v, NULL, 0); i++; }
         else if (!strcmp(a, "--nano")) nano = 1;
         else if (!strcmp(a, "--lan")) lan = 1;
+        else if (!strcmp(a, "--data")) g_data = 1;
         else if (!strcmp(a, "-q")) quiet = 1;
         else usage();
     }
@@ -126,6 +129,7 @@ int main(int argc, char **argv)
     g.nservers = 4000;
     g.v6share = v6;
     g.lan = lan;
+    g.conc_data = g_data;
     g.cport = malloc(g.nclients * sizeof *g.cport);
     for (uint32_t i = 0; i < g.nclients; i++) g.cport[i] = (uint16_t)grng_range(&g.r, 32768, 60999);
 

@@ -74,6 +74,7 @@ typedef struct gctx {
     uint32_t nclients, nservers;
     double v6share;
     int lan;                /* addresses of one site (10.1/16 -> 198.18/15) */
+    int conc_data;          /* concurrent mode: each connection also does one HTTP exchange */
     /* counts */
     uint64_t kinds[16], kpkts[16];
 } gctx;

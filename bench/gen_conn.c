@@ -627,9 +627,16 @@ gconn *gc_new_handshake(gctx *g, int64_t t0)
 {
     int v6 = grng_unit(&g->r) < g->v6share;
     gconn *c = conn_base(g, v6);
-    set_endpoints(g, c, 443, v6);
+    set_endpoints(g, c, g->conc_data ? 80 : 443, v6);
     c->port[0] = (uint16_t)grng_range(&g->r, 1024, 65535);   /* many tuples per client */
-    handshake(g, c, t0);
+    int64_t t = handshake(g, c, t0);
+    if (g->conc_data) {                 /* one HTTP request and a small response, then idle */
+        int64_t ts;
+        int rq = newmsg(g, c, M_HTTP_REQ, 0, 0, (uint16_t)grng_range(&g->r, 0, 63));
+        xfer(g, c, t + react(c, 0), rq, 0, 0, &ts);
+        int rs = newmsg(g, c, M_HTTP_RESP, 1, (uint32_t)grng_range(&g->r, 200, 2500), 0);
+        xfer(g, c, ts + react(c, 1) + GMS, rs, 0, 1, &ts);
+    }
     finish(g, c);
     return c;
 }

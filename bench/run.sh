@@ -55,6 +55,9 @@ cap bench-big -x "$(awk -v a="$X1" -v b="$SCALE" 'BEGIN{print a*b}')"
 cap conc-base --concurrent "$BASE"
 cap conc-max --concurrent "$CONC"
 cap synflood --synflood "$CONC"
+DBASE=$((BASE)); DMAX=$((BASE * 3))
+cap concd-base --concurrent "$DBASE" --data
+cap concd-max --concurrent "$DMAX" --data
 C1=$O/bench-1x.pcap
 
 warm() { cat "$@" > /dev/null; cat "$@" > /dev/null; }
@@ -98,6 +101,9 @@ m conc_max 1 "$SF" conns "$O/conc-max.pcap"
 "$SF" conns "$O/conc-max.pcap" 2>&1 >/dev/null | tail -n 3 > "$O/conc-max.stderr"
 warm "$O/synflood.pcap"
 m synflood 1 "$SF" conns "$O/synflood.pcap"
+warm "$O/concd-base.pcap" "$O/concd-max.pcap"
+m concd_base 1 "$SF" conns "$O/concd-base.pcap"
+m concd_max 1 "$SF" conns "$O/concd-max.pcap"
 
 # ---- same lines as tcpdump? (first 200k packets) ----
 N=200000
@@ -147,6 +153,7 @@ B=$(get conns_big 5); S1=$(get conns 5); CB=$(get conc_base 5); CM=$(get conc_ma
   echo "- 1x capture: $(mib "$S1") MiB; ${SCALE}x capture ($(sed -n 's/.*: \([0-9]*\) packets.*/\1/p' "$O/bench-big.pcap.info") packets): $(mib "$B") MiB in $(get conns_big 2) s (floor $(get floor_big 2) s)"
   echo "- $BASE concurrent handshaked connections: $(mib "$CB") MiB; $CONC: $(mib "$CM") MiB -> $(awk -v a="$CB" -v b="$CM" -v n="$CONC" -v m="$BASE" 'BEGIN { printf "%.0f", (b - a) * 1024 / (n - m) }') bytes per live connection"
   echo "- $CONC SYNs from random tuples (issue #9): $(mib "$(get synflood 5)") MiB in $(get synflood 2) s"
+  echo "- connections that also exchanged one HTTP request/response: $DBASE: $(mib "$(get concd_base 5)") MiB; $DMAX: $(mib "$(get concd_max 5)") MiB -> $(awk -v a="$(get concd_base 5)" -v b="$(get concd_max 5)" -v n="$DMAX" -v m="$DBASE" 'BEGIN { printf "%.0f", (b - a) * 1024 / (n - m) }') bytes per live connection (informational)"
   [ -s "$O/conc-max.stderr" ] && echo "- synfin's stderr on the $CONC-connection capture: $(tr '\n' ' ' < "$O/conc-max.stderr")"
   echo
   echo "Same lines: synfin --plain vs tcpdump -nn on the first $N packets: $same of $tdl tcpdump lines identical (synfin printed $sfl)"
