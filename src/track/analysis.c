@@ -434,7 +434,7 @@ count:
             c->rtt_min_ns = r;
         if (c->rtt_n == 0 || r > c->rtt_max_ns)
             c->rtt_max_ns = r;
-        c->rtt_sum_ns += r;
+        c->rtt_sum_ns = r > INT64_MAX - c->rtt_sum_ns ? INT64_MAX : c->rtt_sum_ns + r; /* saturates */
         c->rtt_n++;
     }
 }
