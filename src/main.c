@@ -61,7 +61,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "synfin: %s\n", err);
         sf_out_free(&out);
         free((void *)o.filter);
-        return strstr(err, "filter") ? SF_EXIT_USAGE : SF_EXIT_INPUT;
+        /* A bad filter is a usage error; anything else (a file) an input error.
+         * Messages start with "bad filter" or name the input ("IFACE: bad filter"). */
+        int usage = strncmp(err, "bad filter", 10) == 0 || strstr(err, ": bad filter ") != NULL;
+        return usage ? SF_EXIT_USAGE : SF_EXIT_INPUT;
     }
 
     sf_view v;

@@ -87,6 +87,9 @@ def main():
         # 1. missing file
         missing = os.path.join(tmp, "no-such-file.pcap")
         case("missing file", ["--plain", missing], 1, [missing, "cannot open", "No such file"], 0)
+        # a missing file whose name mentions "filter" is still an input error (1), not usage (2)
+        mf = os.path.join(tmp, "bad filter-notes.pcap")
+        case("missing file named like a filter", ["--plain", mf], 1, [mf, "cannot open"], 0)
 
         # 2. unreadable file: a directory always; a mode-000 file when not root
         d = os.path.join(tmp, "adir.pcap")
