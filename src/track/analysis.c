@@ -329,6 +329,23 @@ finished_rt:;
     return fl;
 }
 
+/* Segment length as Wireshark's tcp.len: the TCP bytes the IP header declares,
+ * but no more than the frame carried on the wire (an IP total length beyond
+ * the packet is cut to it), minus the TCP header length. 0 (no length, no
+ * analysis) if the header claims more than that. */
+static int an_seglen(const sf_pkt *p, uint32_t *seglen)
+{
+    uint32_t tcp = p->seg_len;
+    if (p->l2 && p->l4 && p->l4 >= p->l2) {
+        uint64_t off = (uint64_t)(p->l4 - p->l2);
+        uint32_t onwire = p->wirelen > off ? (uint32_t)(p->wirelen - off) : 0;
+        if (onwire < tcp)
+            tcp = onwire;
+    }
+    *seglen = tcp >= p->hlen ? tcp - p->hlen : 0;
+    return tcp >= p->hlen;
+}
+
 void sf_an_packet(sf_an_conn *a, const sf_pkt *p, sf_pinfo *pi, sf_conn *c, const uint32_t isn[2])
 {
     const int d = pi->dir ? 1 : 0;
@@ -373,10 +390,8 @@ void sf_an_packet(sf_an_conn *a, const sf_pkt *p, sf_pinfo *pi, sf_conn *c, cons
         (F->fl & SF_ANF_BASE_SET) && p->seq != F->base_seq)
         F->base_seq = p->seq;
 
-    /* Segment length as Wireshark: IP payload minus the TCP header length;
-     * none if the header claims more than the IP payload holds. */
-    int have_seglen = p->seg_len >= p->hlen;
-    uint32_t seglen = have_seglen ? p->seg_len - p->hlen : 0;
+    uint32_t seglen;
+    int have_seglen = an_seglen(p, &seglen);
     if (have_seglen) {
         fl = analyze_seq(a, F, R, p, seglen, now, pi->analysis, pi) & ~pi->analysis;
         /* calc_window: never for a SYN; scaled when the shift is known */
@@ -424,9 +439,10 @@ count:
     for (unsigned b = 0; b < SF_AN__COUNT; b++)
         if (pi->analysis & (1u << b))
             c->an_count[b]++;
-    if ((pi->analysis & SF_AN_RETRANSMISSION) && p->status == SF_DEC_TCP && p->seg_len >= p->hlen) {
+    uint32_t rlen;
+    if ((pi->analysis & SF_AN_RETRANSMISSION) && p->status == SF_DEC_TCP && an_seglen(p, &rlen)) {
         sf_conn_stats *st = d ? &c->s2c : &c->c2s;
-        st->retrans_bytes += p->seg_len - p->hlen;
+        st->retrans_bytes += rlen;
     }
     if (pi->ack_rtt_ns > 0) {
         int64_t r = pi->ack_rtt_ns;
