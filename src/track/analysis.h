@@ -40,7 +40,7 @@ typedef struct sf_an_flow {
 
 /* Per-connection analysis state, embedded by value in the engine's
  * connection record (owner of the contents: analysis.c). Fixed size
- * (~170 bytes); the only heap memory is the unacked-segment lists, freed
+ * (160 bytes); the only heap memory is the unacked-segment lists, freed
  * when they empty and by sf_an_free. Copying the record (e.g. when the
  * engine grows its table) is safe: there are no self-pointers. */
 typedef struct sf_an_conn {
