@@ -26,6 +26,8 @@ typedef struct pm_state {
     int be, nano, dlt;
     int swapped;             /* byte order differs from the host's */
     uint32_t snap;           /* effective snapshot length, as libpcap sets it */
+    uint32_t hdr_snap;       /* libpcap's p->snapshot (its messages name it): the header's
+                              * value unless <= 0 as an int */
     uint64_t nread;          /* records read, filtered ones included */
     pcap_t *dead;            /* for the BPF compiler and pcap_offline_filter */
     int have_prog;
@@ -80,8 +82,8 @@ static sf_src_rc pm_next(void *st, sf_pkt *out, char *err, size_t errlen)
         uint32_t caplen = get32(&s->cur, s->be), len = get32(&s->cur, s->be);
         if (caplen > PM_MAXSNAP) {
             char m[160];
-            if (caplen > s->snap)
-                snprintf(m, sizeof m, "invalid packet capture length %u, bigger than snaplen of %u", caplen, s->snap);
+            if (caplen > s->hdr_snap)
+                snprintf(m, sizeof m, "invalid packet capture length %u, bigger than snaplen of %u", caplen, s->hdr_snap);
             else
                 snprintf(m, sizeof m, "invalid packet capture length %u, bigger than maximum of %u", caplen, PM_MAXSNAP);
             snprintf(err, errlen, "record's captured length %u exceeds the file's snapshot length (%s)", caplen, m);
@@ -192,6 +194,7 @@ int sf_pcapmmap_open(FILE *f, const char *filter, sf_backend *b, char *err, size
     s->nano = nano;
     s->dlt = (int)lt;
     s->snap = (snap == 0 || snap > PM_MAXSNAP) ? PM_MAXSNAP : snap;
+    s->hdr_snap = (int32_t)snap <= 0 ? PM_MAXSNAP : snap;
     if (filter && *filter) {
         s->dead = pcap_open_dead_with_tstamp_precision(s->dlt, (int)s->snap, PCAP_TSTAMP_PRECISION_NANO);
         if (!s->dead) { s->f = NULL; pm_close(s); return 1; }
