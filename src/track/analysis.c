@@ -336,8 +336,14 @@ finished_rt:;
 static int an_seglen(const sf_pkt *p, uint32_t *seglen)
 {
     uint32_t tcp = p->seg_len;
-    if (p->l2 && p->l4 && p->l4 >= p->l2) {
-        uint64_t off = (uint64_t)(p->l4 - p->l2);
+    uint64_t off;
+    if (p->l2 && p->l4 && p->l4 >= p->l2)
+        off = (uint64_t)(p->l4 - p->l2);   /* link + IP headers */
+    else if (!p->l2 && p->wirelen)
+        off = p->ip_hlen;                   /* text input: wirelen counts from the IP header */
+    else
+        off = UINT64_MAX;
+    if (off != UINT64_MAX) {
         uint32_t onwire = p->wirelen > off ? (uint32_t)(p->wirelen - off) : 0;
         if (onwire < tcp)
             tcp = onwire;
