@@ -43,9 +43,8 @@ static sf_close_kind fin_kind(uint32_t cf, sf_side *closer)
     return SF_CLOSE_FIN_3WAY;
 }
 
-void sf_close_refresh(sf_rec *r)
+void sf_close_refresh(const sf_rec *r, sf_conn *c)
 {
-    sf_conn *c = &r->c;
     const uint32_t cf = r->cf;
     const int fins = ((r->d[0].fl & SF_DF_FIN) != 0) + ((r->d[1].fl & SF_DF_FIN) != 0);
     const int rst = ((r->d[0].fl | r->d[1].fl) & SF_DF_RST) != 0;

@@ -68,33 +68,97 @@ typedef struct sf_zep {
     uint8_t exp[3];           /* next threshold is 10^exp */
     uint8_t state, prev_state, fin_cnt;
 } sf_zep;
+/* Zeek's history: at most SF_ZEEK_HMAX letters. Kept as the string itself
+ * (not 5-bit codes, 8 bytes less) because the summary handed to the views
+ * with every packet copies it. */
+#define SF_ZEEK_HMAX 23
 typedef struct sf_zeek {
     sf_zep ep[2];             /* 0 = Zeek's originator, 1 = responder */
     uint32_t seen;            /* history letters recorded once */
     uint8_t orig_dir;         /* our dir whose sender is Zeek's originator */
     uint8_t hlen;
+    char hist[SF_ZEEK_HMAX + 1]; /* NUL-terminated */
 } sf_zeek;
 
-/* One live connection. Lives in the engine's slab pool (table.c); moved
- * never, so views may keep `&rec->c` for the duration of a callback. */
-typedef struct sf_rec {
-    uint32_t hnext;           /* hash chain: pool index + 1, 0 = end */
-    uint32_t lprev, lnext;    /* expiry list links: pool index + 1 */
+/*
+ * Live connections come in two kinds of record, both in the table's slab
+ * pools (table.c) behind a common header:
+ *  - sf_synrec (SF_K_SYN, ~136 bytes): a connection of which only its
+ *    first packet, a plain SYN without payload, has been seen -- what a SYN
+ *    scan or flood is made of. It keeps that SYN's header fields; the full
+ *    state is rebuilt by replaying the SYN through the same code
+ *    (engine.c: syn_replay) when a second packet arrives or the connection
+ *    is written. Replay reads only what sf_synrec keeps: if the engine or
+ *    the analysis starts reading another sf_pkt field of such a SYN, keep it
+ *    there too (tests/unit/test_track.c compares both paths).
+ *  - sf_rec (SF_K_FULL): every other connection.
+ * The public sf_conn is never stored: it is assembled (summary.c) into a
+ * scratch the views borrow for one callback.
+ */
+enum { SF_K_FULL = 0, SF_K_SYN = 1 };
+
+typedef struct sf_rhdr {
+    uint32_t hnext;           /* hash chain: tagged index (table.h), 0 = end */
+    uint32_t lprev, lnext;    /* expiry list links: tagged indices */
     uint32_t hash;
-    uint32_t self;            /* own pool index + 1 */
-    sf_ckey key;
+    uint32_t self;            /* own tagged index */
     uint8_t list;             /* SF_L_* */
+    uint8_t kind;             /* SF_K_* */
     uint8_t client_is_a;      /* the client is key.a */
     uint8_t symmetric;        /* src == dst and sport == dport: one direction only */
+    uint64_t id;              /* connection id */
+    int64_t last_ns;          /* capture time of the last packet */
+    sf_ckey key;
+} sf_rhdr;
+
+#define SF_SYN_OPT_MAX 20     /* option bytes a compact SYN keeps (Linux sends 20) */
+typedef struct sf_synrec {
+    sf_rhdr h;
+    int64_t ts_sec;           /* the SYN's sf_pkt fields */
+    uint64_t frame;
+    uint32_t ts_nsec, seq, ack;
+    uint16_t win, flags;
+    uint8_t ts_prec, hlen, opt_len;
+    uint8_t reused;           /* it started a new connection on a reused tuple */
+    uint8_t opt[SF_SYN_OPT_MAX];
+} sf_synrec;
+
+/* What only some connections need: allocated on the first payload byte or
+ * for a host name (engine.c), recycled through a free list. */
+typedef struct sf_rext {
+    sf_app_conn *app;         /* app recognition (app.c) */
+    struct sf_rext *next_free;
+    uint32_t name[2];         /* host names (hosts.h) of client, server; 0 = none */
+    sf_conn_app sum;          /* app summary (app.h) */
+} sf_rext;
+
+/* One live connection with more than a SYN. Lives in the engine's slab pool
+ * (table.c); moved never while live. */
+typedef struct sf_rec {
+    sf_rhdr h;
+    uint16_t cf;              /* SF_CF_* */
     uint8_t close_steps;      /* close steps numbered so far */
-    uint32_t cf;              /* SF_CF_* */
+    uint8_t completeness;     /* Wireshark tcp.completeness */
+    uint8_t client_inferred;  /* role inferred (no SYN seen) */
+    uint8_t ts_prec[2];       /* precision of first_ts, last_ts */
     sf_dir d[2];
     int64_t mru_syn_ns;       /* Wireshark ts_mru_syn: latest SYN without ACK, 0 = none */
-    int64_t last_ns;          /* capture time of the last packet */
+    int64_t first_sec, last_sec;
+    uint32_t first_nsec, last_nsec;
+    uint64_t first_frame, last_frame;
+    int64_t irtt_ns;          /* -1 unknown */
+    uint64_t pkts[2], bytes[2];   /* [dir] */
+    uint32_t syn_retransmits;
+    /* written by the analysis (through a scratch sf_conn, summary.c); kept
+     * here, not in the extension: they are read with every packet */
+    uint32_t an_count[SF_AN__COUNT];
+    uint64_t retrans_bytes[2];
+    int64_t rtt_min_ns, rtt_max_ns, rtt_sum_ns;
+    uint64_t rtt_n;
+    int64_t longest_stall_ns;
     sf_zeek z;
     sf_an_conn an;            /* expert analysis state (analysis.c) */
-    sf_app_conn *app;         /* app recognition (app.c), NULL until payload */
-    sf_conn c;                /* the summary handed to views */
+    sf_rext *ext;             /* NULL until needed */
 } sf_rec;
 
 enum { SF_L_NONE = 0, SF_L_OPEN, SF_L_ENDED };
@@ -117,13 +181,25 @@ void sf_state_packet(sf_rec *r, int d, const sf_pkt *p, uint32_t seglen, sf_pinf
 int sf_state_ended(const sf_rec *r);
 
 /* ---- close.c: open/close kinds, active closer, TIME_WAIT side ---- */
-/* Recompute r->c.open, close, active_closer, time_wait, final states. */
-void sf_close_refresh(sf_rec *r);
+/* Set c->open, close, active_closer, time_wait, final states and ISNs from r. */
+void sf_close_refresh(const sf_rec *r, sf_conn *c);
 
 /* ---- zeek.c: Zeek's conn_state and history ---- */
 void sf_zeek_init(sf_rec *r, int d, const sf_pkt *p);
 void sf_zeek_packet(sf_rec *r, int d, const sf_pkt *p, uint32_t seglen);
-/* Write r->c.zeek_state and zeek_history. */
-void sf_zeek_finish(sf_rec *r);
+/* Write c->zeek_state and c->zeek_history from r. */
+void sf_zeek_finish(const sf_rec *r, sf_conn *c);
+
+/* ---- summary.c: the public sf_conn, assembled from a record ---- */
+struct sf_hosts;
+/* Fill every field of *c from r (names from h); an_loaded: c already holds
+ * the analysis fields of r (sf_conn_an_store was just done from c);
+ * *app_empty: 1 when c->app holds the empty summary (kept up to date here;
+ * 0 for a c never filled). */
+void sf_conn_fill(const sf_rec *r, const struct sf_hosts *h, sf_conn *c, int an_loaded, uint8_t *app_empty);
+/* Around sf_an_packet, which updates its summary fields in an sf_conn:
+ * load them from r into c before, store them back after. */
+void sf_conn_an_load(const sf_rec *r, sf_conn *c);
+void sf_conn_an_store(sf_rec *r, const sf_conn *c);
 
 #endif

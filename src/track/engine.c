@@ -2,10 +2,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include "conn_int.h"
-#include "table.h"
-#include "hosts.h"
-#include "../render/view.h"
+#include "engine_int.h"
 
 /*
  * Connection identity follows Wireshark's tcp.stream: a connection is the
@@ -19,31 +16,29 @@
  * and RSTs still belong to it, as tshark would count them). Connections
  * that have not ended are kept like tshark keeps them, for ever, as long as
  * fewer than SF_IDLE_EVICT_ABOVE are live; above that, one idle for
- * idle_timeout_s is evicted with its summary (evicted_idle). At most
- * max_conns are kept (default: as many records as fit in SF_MEM_BUDGET):
+ * idle_timeout_s is evicted with its summary (evicted_idle). Records take
+ * at most SF_MEM_BUDGET bytes (and at most max_conns are live if set):
  * beyond, the longest idle is evicted (evicted_cap).
  * At end of input the rest are emitted in id order. Emission order is a
  * function of the input only.
+ *
+ * Memory (issue 8): a connection of which only a plain SYN was seen is kept
+ * as a compact sf_synrec (synrec.c), ~140 bytes with its hash-table share;
+ * others as a sf_rec, plus an sf_rext once payload arrives. Nothing is
+ * allocated per packet; per connection only slab records recycled through
+ * free lists (and what the app and analysis modules allocate).
  */
 
 #define SF_LINGER_S 10
 #define SF_IDLE_S_DEFAULT 600
 #define SF_IDLE_EVICT_ABOVE 50000u
-/* Default cap: what fits in this much memory at the record's size. */
+/* Keep SYN-only connections compact (a build with -DSF_COMPACT_DEFAULT=0
+ * keeps every connection in a full record: the output must not change). */
+#ifndef SF_COMPACT_DEFAULT
+#define SF_COMPACT_DEFAULT 1
+#endif
+/* Bytes of connection records kept at most (both kinds and extensions). */
 #define SF_MEM_BUDGET ((uint64_t)256 << 20)
-
-struct sf_engine {
-    sf_view *v;
-    sf_stats st;
-    sf_table t;
-    sf_hosts hosts;              /* host names of text input */
-    uint64_t next_id;
-    int64_t now_ns;
-    int have_now;
-    int64_t idle_ns, linger_ns;
-    uint64_t max_conns;
-    sf_pinfo pi;                 /* scratch for the current packet */
-};
 
 sf_engine *sf_engine_new(const sf_engine_cfg *cfg, struct sf_view *view)
 {
@@ -58,31 +53,77 @@ sf_engine *sf_engine_new(const sf_engine_cfg *cfg, struct sf_view *view)
     uint64_t idle = cfg && cfg->idle_timeout_s ? cfg->idle_timeout_s : SF_IDLE_S_DEFAULT;
     e->idle_ns = (int64_t)idle * 1000000000LL;
     e->linger_ns = (int64_t)SF_LINGER_S * 1000000000LL;
-    e->max_conns = cfg && cfg->max_conns ? cfg->max_conns : SF_MEM_BUDGET / sizeof(sf_rec);
+    e->max_conns = cfg ? cfg->max_conns : 0;
+    e->mem_budget = SF_MEM_BUDGET;
+    e->compact = SF_COMPACT_DEFAULT;
     return e;
 }
 
+void sf_engine_set_compact(sf_engine *e, int on) { e->compact = on != 0; }
+
 const sf_stats *sf_engine_stats(const sf_engine *e) { return &e->st; }
 
-/* Final summary to the view, then release the record. */
-static void emit(sf_engine *e, sf_rec *r)
+/* ---- extensions (what only connections with payload need) ---- */
+
+sf_rext *sf_eng_ext(sf_engine *e, sf_rec *r)
 {
-    sf_close_refresh(r);
-    sf_zeek_finish(r);
-    if (e->v->conn_end)
-        e->v->conn_end(e->v->self, &r->c);
+    if (r->ext)
+        return r->ext;
+    sf_rext *x = e->ext_free;
+    if (x)
+        e->ext_free = x->next_free;
+    else if (!(x = malloc(sizeof *x)))
+        return NULL;
+    memset(x, 0, offsetof(sf_rext, sum));
+    sf_conn_app_init(&x->sum);
+    e->ext_live++;
+    return r->ext = x;
+}
+
+void sf_eng_release(sf_engine *e, sf_rec *r)
+{
     sf_an_free(&r->an);
-    sf_app_free(r->app);
-    r->app = NULL;
-    sf_table_remove(&e->t, r);
+    if (r->ext) {
+        sf_app_free(r->ext->app);
+        r->ext->app = NULL;
+        r->ext->next_free = e->ext_free;
+        e->ext_free = r->ext;
+        r->ext = NULL;
+        e->ext_live--;
+    }
+}
+
+static uint64_t mem_used(const sf_engine *e)
+{
+    return (uint64_t)e->t.pool[SF_K_FULL].live * sizeof(sf_rec) +
+           (uint64_t)e->t.pool[SF_K_SYN].live * sizeof(sf_synrec) + e->ext_live * sizeof(sf_rext);
+}
+
+/* Final summary to the view, then release the record. */
+static void emit(sf_engine *e, sf_rhdr *h)
+{
+    sf_rec *r;
+    if (h->kind == SF_K_SYN) {               /* rebuild it first */
+        r = &e->tmp;
+        memset(r, 0, sizeof *r);
+        r->h = *h;
+        sf_syn_replay(e, (const sf_synrec *)h, r);
+    } else {
+        r = (sf_rec *)h;
+    }
+    sf_conn_fill(r, &e->hosts, &e->c, 0, &e->c_app_empty);
+    if (e->v->conn_end)
+        e->v->conn_end(e->v->self, &e->c);
+    sf_eng_release(e, r);
+    sf_table_remove(&e->t, h);
 }
 
 /* Emit connections whose linger or idle time has passed, oldest first. */
 static void expire(sf_engine *e)
 {
     for (;;) {
-        sf_rec *a = sf_table_oldest(&e->t, SF_L_ENDED);
-        sf_rec *b = sf_table_oldest(&e->t, SF_L_OPEN);
+        sf_rhdr *a = sf_table_oldest(&e->t, SF_L_ENDED);
+        sf_rhdr *b = sf_table_oldest(&e->t, SF_L_OPEN);
         int64_t da = a ? a->last_ns + e->linger_ns : INT64_MAX;
         int64_t db = b ? b->last_ns + e->idle_ns : INT64_MAX;
         if (da <= db && a && e->now_ns > da) {
@@ -96,16 +137,21 @@ static void expire(sf_engine *e)
     }
 }
 
+static int over_cap(const sf_engine *e)
+{
+    return (e->max_conns && e->t.live > e->max_conns) || mem_used(e) > e->mem_budget;
+}
+
 /* Over the cap: emit ended connections first, then the longest idle. */
 static void enforce_cap(sf_engine *e)
 {
-    while (e->t.live > e->max_conns) {
-        sf_rec *a = sf_table_oldest(&e->t, SF_L_ENDED);
+    while (over_cap(e)) {
+        sf_rhdr *a = sf_table_oldest(&e->t, SF_L_ENDED);
         if (a) {
             emit(e, a);
             continue;
         }
-        sf_rec *b = sf_table_oldest(&e->t, SF_L_OPEN);
+        sf_rhdr *b = sf_table_oldest(&e->t, SF_L_OPEN);
         if (!b)
             break;
         e->st.evicted_cap++;
@@ -123,23 +169,9 @@ static int server_is_dst(uint16_t sport, uint16_t dport)
     return dport <= sport;
 }
 
-static void set_ep(sf_endpoint *ep, const uint8_t *addr, uint8_t ipver, uint16_t port)
+void sf_eng_conn_init(sf_engine *e, sf_rec *r, const sf_pkt *p, int src_is_a, int reused, uint64_t id)
 {
-    memset(ep->addr, 0, sizeof ep->addr);
-    memcpy(ep->addr, addr, ipver == 6 ? 16 : 4);
-    ep->port = port;
-}
-
-static sf_rec *new_conn(sf_engine *e, const sf_ckey *k, uint32_t hash, const sf_pkt *p, int src_is_a,
-                        int reused)
-{
-    sf_rec *r = sf_table_insert(&e->t, k, hash);
-    if (!r)
-        return NULL;
-    e->st.conns++;
-    sf_conn *c = &r->c;
-    c->id = e->next_id++;
-    c->ipver = p->ipver;
+    r->h.id = id;
     const uint16_t f = p->flags;
     int client_is_src;
     if ((f & (SF_TH_SYN | SF_TH_ACK)) == SF_TH_SYN) {
@@ -148,42 +180,32 @@ static sf_rec *new_conn(sf_engine *e, const sf_ckey *k, uint32_t hash, const sf_
         client_is_src = 0;
     } else {
         client_is_src = server_is_dst(p->sport, p->dport);
-        c->client_inferred = 1;
+        r->client_inferred = 1;
     }
-    r->symmetric = p->sport == p->dport && !memcmp(p->src, p->dst, p->ipver == 6 ? 16 : 4);
-    r->client_is_a = r->symmetric ? 1 : (uint8_t)(client_is_src ? src_is_a : !src_is_a);
-    const char *cname, *sname;
-    if (client_is_src || r->symmetric) {
-        set_ep(&c->client, p->src, p->ipver, p->sport);
-        set_ep(&c->server, p->dst, p->ipver, p->dport);
-        cname = p->src_name, sname = p->dst_name;
-    } else {
-        set_ep(&c->client, p->dst, p->ipver, p->dport);
-        set_ep(&c->server, p->src, p->ipver, p->sport);
-        cname = p->dst_name, sname = p->src_name;
+    r->h.symmetric = p->sport == p->dport && !memcmp(p->src, p->dst, p->ipver == 6 ? 16 : 4);
+    r->h.client_is_a = r->h.symmetric ? 1 : (uint8_t)(client_is_src ? src_is_a : !src_is_a);
+    if ((p->src_name || p->dst_name) && sf_eng_ext(e, r)) {  /* text input with host names */
+        int cs = client_is_src || r->h.symmetric;
+        r->ext->name[0] = sf_hosts_intern(&e->hosts, cs ? p->src_name : p->dst_name);
+        r->ext->name[1] = sf_hosts_intern(&e->hosts, cs ? p->dst_name : p->src_name);
     }
-    if (cname || sname) {        /* text input with host names */
-        c->client_name = sf_hosts_get(&e->hosts, sf_hosts_intern(&e->hosts, cname));
-        c->server_name = sf_hosts_get(&e->hosts, sf_hosts_intern(&e->hosts, sname));
-    }
-    c->first_ts = p->ts;
-    c->first_frame = p->frame;
-    c->irtt_ns = -1;
-    c->rtt_min_ns = c->rtt_max_ns = 0;
-    c->app.alert_desc = -1;
+    r->first_sec = p->ts.sec;
+    r->first_nsec = p->ts.nsec;
+    r->ts_prec[0] = p->ts.prec;
+    r->first_frame = p->frame;
+    r->irtt_ns = -1;
     sf_an_init(&r->an);
     if (reused) {
         r->cf |= SF_CF_REUSED;
-        c->completeness = 1;     /* Wireshark: a new conversation from a SYN */
+        r->completeness = 1;     /* Wireshark: a new conversation from a SYN */
     }
-    return r;
 }
 
-static int dir_of(const sf_rec *r, int src_is_a)
+static int dir_of(const sf_rhdr *h, int src_is_a)
 {
-    if (r->symmetric)
+    if (h->symmetric)
         return 0;
-    return src_is_a == r->client_is_a ? 0 : 1;
+    return src_is_a == h->client_is_a ? 0 : 1;
 }
 
 static void count_status(sf_stats *st, sf_dec_status s)
@@ -199,50 +221,9 @@ static void count_status(sf_stats *st, sf_dec_status s)
     }
 }
 
-void sf_engine_packet(sf_engine *e, const sf_pkt *p)
+void sf_eng_track(sf_engine *e, sf_rec *r, int d, const sf_pkt *p, int first, int reused, sf_pinfo *pi)
 {
-    e->st.frames++;
-    count_status(&e->st, p->status);
-    /* Wireshark needs the header up to the window field to track a segment */
-    if (p->status != SF_DEC_TCP || p->l4_caplen < 16 || (p->ipver != 4 && p->ipver != 6)) {
-        e->v->packet(e->v->self, p, NULL, NULL);
-        return;
-    }
-    const int64_t now = sf_ts_ns(&p->ts);
-    if (!e->have_now || now > e->now_ns) {
-        e->now_ns = now;
-        e->have_now = 1;
-    }
-    expire(e);
-
-    sf_ckey k;
-    int src_is_a;
-    uint32_t hash = sf_key_make(&k, p, &src_is_a);
-    sf_rec *r = sf_table_find(&e->t, &k, hash);
-    int reused = 0, d = 0;
     const uint16_t f = p->flags;
-    if (r) {
-        d = dir_of(r, src_is_a);
-        /* a SYN with a new ISN: the tuple is reused by a new connection */
-        if ((f & (SF_TH_SYN | SF_TH_ACK)) == SF_TH_SYN && (r->d[d].fl & SF_DF_BASE) &&
-            p->seq != r->d[d].base) {
-            emit(e, r);
-            r = NULL;
-            reused = 1;
-        }
-    }
-    int first = 0;
-    if (!r) {
-        r = new_conn(e, &k, hash, p, src_is_a, reused);
-        if (!r) {                /* out of memory: show the packet untracked */
-            e->v->packet(e->v->self, p, NULL, NULL);
-            return;
-        }
-        d = dir_of(r, src_is_a);
-        first = 1;
-    }
-
-    sf_pinfo *pi = &e->pi;
     /* Everything before the (large) app part is reset; the app part is
      * meaningful only when app.proto is set, which sf_app_segment does. */
     memset(pi, 0, offsetof(sf_pinfo, app));
@@ -256,7 +237,7 @@ void sf_engine_packet(sf_engine *e, const sf_pkt *p)
     pi->app.http_uri[0] = 0;
     pi->app.http_status = 0;
     pi->app.http_clen = -1;
-    pi->conn = r->c.id;
+    pi->conn = r->h.id;
     pi->dir = (uint8_t)d;
     pi->ack_rtt_ns = -1;
     pi->irtt_ns = -1;
@@ -279,14 +260,17 @@ void sf_engine_packet(sf_engine *e, const sf_pkt *p)
     pi->server_state = (sf_state)r->d[1].st;
     sf_zeek_packet(r, d, p, seglen);
 
-    sf_conn *c = &r->c;
-    sf_conn_stats *cs = d ? &c->s2c : &c->c2s;
-    cs->pkts++;                  /* bytes: counted in sf_seq_packet */
-    c->last_ts = p->ts;
-    c->last_frame = p->frame;
+    r->pkts[d]++;                /* bytes: counted in sf_seq_packet */
+    r->last_sec = p->ts.sec;
+    r->last_nsec = p->ts.nsec;
+    r->ts_prec[1] = p->ts.prec;
+    r->last_frame = p->frame;
 
+    /* the analysis updates its summary fields in an sf_conn */
     const uint32_t bases[2] = { r->d[0].base, r->d[1].base };
-    sf_an_packet(&r->an, p, pi, c, bases);
+    sf_conn_an_load(r, &e->c);
+    sf_an_packet(&r->an, p, pi, &e->c, bases);
+    sf_conn_an_store(r, &e->c);
     if (pi->analysis & SF_AN_KEEP_ALIVE) {
         pi->role |= SF_ROLE_KEEPALIVE;
         pi->role &= ~(uint32_t)(SF_ROLE_DATA | SF_ROLE_ACK);
@@ -294,19 +278,87 @@ void sf_engine_packet(sf_engine *e, const sf_pkt *p)
     if (pi->analysis & SF_AN_ZERO_WINDOW_PROBE)
         pi->role |= SF_ROLE_WINDOW_PROBE;
 
-    if (seglen > 0 && have && !(f & SF_TH_RST)) {
+    if (seglen > 0 && have && !(f & SF_TH_RST) && sf_eng_ext(e, r)) {
         uint32_t rel = pi->rel_seq + ((f & SF_TH_SYN) ? 1u : 0u);
-        sf_app_segment(&r->app, d, rel, p->payload, p->len, p->payload_caplen, c->client.port,
-                       c->server.port, &pi->app, &c->app);
+        const sf_ckey *k = &r->h.key;
+        uint16_t cport = r->h.client_is_a ? k->pa : k->pb, sport = r->h.client_is_a ? k->pb : k->pa;
+        sf_app_segment(&r->ext->app, d, rel, p->payload, p->len, p->payload_caplen, cport, sport, &pi->app,
+                       &r->ext->sum);
     }
-
-    sf_close_refresh(r);
-    e->v->packet(e->v->self, p, pi, c);
-
-    r->last_ns = e->now_ns;
     if (!(r->cf & SF_CF_ENDED) && sf_state_ended(r))
         r->cf |= SF_CF_ENDED;
-    sf_table_touch(&e->t, r, (r->cf & SF_CF_ENDED) ? SF_L_ENDED : SF_L_OPEN);
+}
+
+void sf_engine_packet(sf_engine *e, const sf_pkt *p)
+{
+    e->st.frames++;
+    count_status(&e->st, p->status);
+    /* Wireshark needs the header up to the window field to track a segment */
+    if (p->status != SF_DEC_TCP || p->l4_caplen < 16 || (p->ipver != 4 && p->ipver != 6)) {
+        e->v->packet(e->v->self, p, NULL, NULL);
+        return;
+    }
+    const int64_t now = sf_ts_ns(&p->ts);
+    if (!e->have_now || now > e->now_ns) {
+        e->now_ns = now;
+        e->have_now = 1;
+    }
+    expire(e);
+
+    sf_ckey k;
+    int src_is_a;
+    uint32_t hash = sf_key_make(&k, p, &src_is_a);
+    sf_rhdr *h = sf_table_find(&e->t, &k, hash);
+    sf_rec *r = NULL;
+    int reused = 0, d = 0;
+    const uint16_t f = p->flags;
+    if (h) {
+        r = h->kind == SF_K_SYN ? sf_syn_promote(e, (sf_synrec *)h) : (sf_rec *)h;
+        if (!r) {                /* out of memory: show the packet untracked */
+            e->v->packet(e->v->self, p, NULL, NULL);
+            return;
+        }
+        d = dir_of(&r->h, src_is_a);
+        /* a SYN with a new ISN: the tuple is reused by a new connection */
+        if ((f & (SF_TH_SYN | SF_TH_ACK)) == SF_TH_SYN && (r->d[d].fl & SF_DF_BASE) &&
+            p->seq != r->d[d].base) {
+            emit(e, &r->h);
+            r = NULL;
+            reused = 1;
+        }
+    }
+    int first = 0;
+    sf_synrec *keep = NULL;      /* a SYN-only connection: tracked in e->tmp, kept compact */
+    if (!r) {
+        if (sf_syn_compactable(e, p) && (keep = (sf_synrec *)sf_table_insert(&e->t, SF_K_SYN, &k, hash))) {
+            r = &e->tmp;
+            memset(r, 0, sizeof *r);
+            r->h = keep->h;
+        } else if ((h = sf_table_insert(&e->t, SF_K_FULL, &k, hash))) {
+            r = (sf_rec *)h;
+        } else {                 /* out of memory: show the packet untracked */
+            e->v->packet(e->v->self, p, NULL, NULL);
+            return;
+        }
+        e->st.conns++;
+        sf_eng_conn_init(e, r, p, src_is_a, reused, e->next_id++);
+        d = dir_of(&r->h, src_is_a);
+        first = 1;
+    }
+
+    sf_pinfo *pi = &e->pi;
+    sf_eng_track(e, r, d, p, first, reused, pi);
+    sf_conn_fill(r, &e->hosts, &e->c, 1, &e->c_app_empty);    /* sf_eng_track left the analysis fields in e->c */
+    e->v->packet(e->v->self, p, pi, &e->c);
+
+    if (keep) {
+        sf_syn_keep(e, keep, p, reused);
+        h = &keep->h;
+    } else {
+        h = &r->h;
+    }
+    h->last_ns = e->now_ns;
+    sf_table_touch(&e->t, h, (!keep && (r->cf & SF_CF_ENDED)) ? SF_L_ENDED : SF_L_OPEN);
     enforce_cap(e);
 }
 
@@ -320,10 +372,11 @@ void sf_engine_tick(sf_engine *e, const sf_time *now)
     expire(e);
 }
 
-static int by_id(const void *x, const void *y)
+static int by_id(const void *x, const void *y, void *ctx)
 {
-    const sf_rec *a = *(sf_rec *const *)x, *b = *(sf_rec *const *)y;
-    return a->c.id < b->c.id ? -1 : a->c.id > b->c.id;
+    const sf_table *t = ctx;
+    uint64_t a = sf_table_at(t, *(const uint32_t *)x)->id, b = sf_table_at(t, *(const uint32_t *)y)->id;
+    return a < b ? -1 : a > b;
 }
 
 /* Emit every live connection in id order. */
@@ -332,20 +385,21 @@ static void drain(sf_engine *e)
     uint32_t n = e->t.live, k = 0;
     if (n == 0)
         return;
-    sf_rec **all = malloc((size_t)n * sizeof *all);
+    uint32_t *all = malloc((size_t)n * sizeof *all);
     for (uint8_t l = SF_L_OPEN; l <= SF_L_ENDED; l++)
         for (uint32_t i = e->t.lhead[l]; i;) {
-            sf_rec *r = sf_table_at(&e->t, i);
-            i = r->lnext;
+            sf_rhdr *h = sf_table_at(&e->t, i);
+            uint32_t self = h->self;
+            i = h->lnext;
             if (all && k < n)
-                all[k++] = r;
+                all[k++] = self;
             else
-                emit(e, r);      /* no memory for sorting: list order */
+                emit(e, h);      /* no memory for sorting: list order */
         }
     if (all) {
-        qsort(all, k, sizeof *all, by_id);
+        qsort_r(all, k, sizeof *all, by_id, &e->t);
         for (uint32_t i = 0; i < k; i++)
-            emit(e, all[i]);
+            emit(e, sf_table_at(&e->t, all[i]));
         free(all);
     }
 }
@@ -363,11 +417,16 @@ void sf_engine_free(sf_engine *e)
         return;
     for (uint8_t l = SF_L_OPEN; l <= SF_L_ENDED; l++)
         for (uint32_t i = e->t.lhead[l]; i;) {
-            sf_rec *r = sf_table_at(&e->t, i);
-            i = r->lnext;
-            sf_an_free(&r->an);
-            sf_app_free(r->app);
+            sf_rhdr *h = sf_table_at(&e->t, i);
+            i = h->lnext;
+            if (h->kind == SF_K_FULL)
+                sf_eng_release(e, (sf_rec *)h);
         }
+    while (e->ext_free) {
+        sf_rext *x = e->ext_free;
+        e->ext_free = x->next_free;
+        free(x);
+    }
     sf_table_free(&e->t);
     sf_hosts_free(&e->hosts);
     free(e);

@@ -111,15 +111,14 @@ void sf_seq_packet(sf_rec *r, int d, const sf_pkt *p, int first, sf_pinfo *pi)
             E->fl |= SF_DF_DATA;
         }
         if (SF_SEQ_GT(end, E->data_end)) {
-            sf_conn_stats *cs = d ? &r->c.s2c : &r->c.c2s;
-            cs->bytes += (uint32_t)(end - E->data_end);
+            r->bytes[d] += (uint32_t)(end - E->data_end);
             E->data_end = end;
         }
     }
 
     /* Wireshark stops here for a header length under 20 ("bogus") */
     if (p->hlen >= 20) {
-        uint8_t c = r->c.completeness;
+        uint8_t c = r->completeness;
         if (first) {
             /* a new conversation: only a pure SYN (and TFO data) counts */
             if (syn && !ack) {
@@ -137,7 +136,7 @@ void sf_seq_packet(sf_rec *r, int d, const sf_pkt *p, int first, sf_pinfo *pi)
             if (rst)
                 c |= C_RST;
         }
-        r->c.completeness = c;
+        r->completeness = c;
 
         /* iRTT: most recent SYN to the first non-SYN packet with ACK, from
          * either side (nstime zero means "unset", as in Wireshark) */
@@ -147,11 +146,11 @@ void sf_seq_packet(sf_rec *r, int d, const sf_pkt *p, int first, sf_pinfo *pi)
         if (ack && !syn && r->mru_syn_ns != 0 && !(r->cf & SF_CF_IRTT)) {
             int64_t rtt = now - r->mru_syn_ns;
             if (rtt != 0) {
-                r->c.irtt_ns = rtt;
+                r->irtt_ns = rtt;
                 r->cf |= SF_CF_IRTT;
             }
         }
     }
-    pi->completeness = r->c.completeness;
-    pi->irtt_ns = (r->cf & SF_CF_IRTT) ? r->c.irtt_ns : -1;
+    pi->completeness = r->completeness;
+    pi->irtt_ns = (r->cf & SF_CF_IRTT) ? r->irtt_ns : -1;
 }

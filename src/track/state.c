@@ -85,8 +85,8 @@ void sf_state_packet(sf_rec *r, int d, const sf_pkt *p, uint32_t seglen, sf_pinf
             E->st = SF_ST_SYN_SENT;
         if (!(E->fl & SF_DF_SYN))
             E->isn = p->seq;
-        else if (r->c.syn_retransmits < UINT32_MAX)
-            r->c.syn_retransmits++;     /* the same ISN again (a new one is a new connection) */
+        else if (r->syn_retransmits < UINT32_MAX)
+            r->syn_retransmits++;     /* the same ISN again (a new one is a new connection) */
         E->fl |= SF_DF_SYN;
     } else if (syn && ack) {
         role |= SF_ROLE_SYN_ACK;

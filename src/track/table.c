@@ -1,17 +1,13 @@
-/* \summary: connection table: hash on the unordered 4-tuple over a slab pool, with expiry lists */
+/* \summary: connection table: hash on the unordered 4-tuple over two slab pools, with expiry lists */
 #include <stdlib.h>
 #include <string.h>
 #include "table.h"
 
-static uint32_t rec_id1(const sf_table *t, const sf_rec *r)
-{
-    (void)t;
-    return r->self;
-}
-
 int sf_table_init(sf_table *t)
 {
     memset(t, 0, sizeof *t);
+    t->pool[SF_K_FULL].esz = sizeof(sf_rec);
+    t->pool[SF_K_SYN].esz = sizeof(sf_synrec);
     t->mask = 1023;
     t->heads = calloc(t->mask + 1, sizeof *t->heads);
     return t->heads ? 0 : -1;
@@ -19,9 +15,11 @@ int sf_table_init(sf_table *t)
 
 void sf_table_free(sf_table *t)
 {
-    for (uint32_t s = 0; s < t->nslabs; s++)
-        free(t->slabs[s]);
-    free(t->slabs);
+    for (int k = 0; k < 2; k++) {
+        for (uint32_t s = 0; s < t->pool[k].nslabs; s++)
+            free(t->pool[k].slabs[s]);
+        free(t->pool[k].slabs);
+    }
     free(t->heads);
     memset(t, 0, sizeof *t);
 }
@@ -63,10 +61,10 @@ static int key_eq(const sf_ckey *x, const sf_ckey *y)
            !memcmp(x->a, y->a, 16) && !memcmp(x->b, y->b, 16);
 }
 
-sf_rec *sf_table_find(const sf_table *t, const sf_ckey *k, uint32_t hash)
+sf_rhdr *sf_table_find(const sf_table *t, const sf_ckey *k, uint32_t hash)
 {
     for (uint32_t i = t->heads[hash & t->mask]; i;) {
-        sf_rec *r = sf_table_at(t, i);
+        sf_rhdr *r = sf_table_at(t, i);
         if (r->hash == hash && key_eq(&r->key, k))
             return r;
         i = r->hnext;
@@ -85,7 +83,7 @@ static void grow(sf_table *t)
         return;                      /* keep working with longer chains */
     for (uint32_t b = 0; b <= t->mask; b++) {
         for (uint32_t i = t->heads[b]; i;) {
-            sf_rec *r = sf_table_at(t, i);
+            sf_rhdr *r = sf_table_at(t, i);
             uint32_t next = r->hnext;
             r->hnext = h[r->hash & (nb - 1)];
             h[r->hash & (nb - 1)] = i;
@@ -97,45 +95,56 @@ static void grow(sf_table *t)
     t->mask = nb - 1;
 }
 
-sf_rec *sf_table_insert(sf_table *t, const sf_ckey *k, uint32_t hash)
+/* A record from pool `kind`: recycled, or the next one of the current slab. */
+static uint32_t pool_take(sf_table *t, uint8_t kind)
 {
-    uint32_t id1;
-    if (t->free_head) {
-        id1 = t->free_head;
-        t->free_head = sf_table_at(t, id1)->hnext;
-    } else {
-        if ((t->nused >> SF_SLAB_SHIFT) >= t->nslabs) {
-            if (t->nslabs == t->cap_slabs) {
-                uint32_t nc = t->cap_slabs ? t->cap_slabs * 2 : 16;
-                sf_rec **ns = realloc(t->slabs, nc * sizeof *ns);
-                if (!ns)
-                    return NULL;
-                t->slabs = ns;
-                t->cap_slabs = nc;
-            }
-            sf_rec *slab = malloc(SF_SLAB_SIZE * sizeof *slab);
-            if (!slab)
-                return NULL;
-            t->slabs[t->nslabs++] = slab;
-        }
-        if (t->nused == UINT32_MAX - 1)
-            return NULL;
-        id1 = ++t->nused;
+    sf_pool *p = &t->pool[kind];
+    const uint32_t tag = kind == SF_K_SYN ? SF_TAG_SYN : 0;
+    if (p->free_head) {
+        uint32_t id1 = p->free_head;
+        p->free_head = sf_table_at(t, id1)->hnext;
+        return id1;
     }
-    sf_rec *r = sf_table_at(t, id1);
-    memset(r, 0, sizeof *r);
+    if ((p->nused >> SF_SLAB_SHIFT) >= p->nslabs) {
+        if (p->nslabs == p->cap_slabs) {
+            uint32_t nc = p->cap_slabs ? p->cap_slabs * 2 : 16;
+            char **ns = realloc(p->slabs, nc * sizeof *ns);
+            if (!ns)
+                return 0;
+            p->slabs = ns;
+            p->cap_slabs = nc;
+        }
+        char *slab = malloc(SF_SLAB_SIZE * p->esz);
+        if (!slab)
+            return 0;
+        p->slabs[p->nslabs++] = slab;
+    }
+    if (p->nused >= (SF_TAG_SYN >> 1))
+        return 0;
+    return tag | ++p->nused;
+}
+
+sf_rhdr *sf_table_insert(sf_table *t, uint8_t kind, const sf_ckey *k, uint32_t hash)
+{
+    uint32_t id1 = pool_take(t, kind);
+    if (!id1)
+        return NULL;
+    sf_rhdr *r = sf_table_at(t, id1);
+    memset(r, 0, t->pool[kind].esz);
     r->self = id1;
+    r->kind = kind;
     r->key = *k;
     r->hash = hash;
     r->hnext = t->heads[hash & t->mask];
     t->heads[hash & t->mask] = id1;
     t->live++;
+    t->pool[kind].live++;
     if (t->live > t->mask + 1)
         grow(t);
     return r;
 }
 
-static void list_unlink(sf_table *t, sf_rec *r)
+static void list_unlink(sf_table *t, sf_rhdr *r)
 {
     if (r->list == SF_L_NONE)
         return;
@@ -151,9 +160,9 @@ static void list_unlink(sf_table *t, sf_rec *r)
     r->list = SF_L_NONE;
 }
 
-void sf_table_touch(sf_table *t, sf_rec *r, uint8_t list)
+void sf_table_touch(sf_table *t, sf_rhdr *r, uint8_t list)
 {
-    uint32_t id1 = rec_id1(t, r);
+    uint32_t id1 = r->self;
     if (r->list == list && t->ltail[list] == id1)
         return;                      /* already the newest */
     list_unlink(t, r);
@@ -167,16 +176,18 @@ void sf_table_touch(sf_table *t, sf_rec *r, uint8_t list)
     t->ltail[list] = id1;
 }
 
-void sf_table_remove(sf_table *t, sf_rec *r)
+void sf_table_remove(sf_table *t, sf_rhdr *r)
 {
-    uint32_t id1 = rec_id1(t, r);
+    uint32_t id1 = r->self;
     list_unlink(t, r);
     uint32_t *pp = &t->heads[r->hash & t->mask];
     while (*pp && *pp != id1)
         pp = &sf_table_at(t, *pp)->hnext;
     if (*pp)
         *pp = r->hnext;
-    r->hnext = t->free_head;
-    t->free_head = id1;
+    sf_pool *p = &t->pool[r->kind];
+    r->hnext = p->free_head;
+    p->free_head = id1;
+    p->live--;
     t->live--;
 }

@@ -149,7 +149,8 @@ typedef struct sf_engine sf_engine;
 
 typedef struct sf_engine_cfg {
     uint64_t idle_timeout_s;     /* evict connections idle this long (0 = default) */
-    uint64_t max_conns;          /* hard cap on live connections (0 = default) */
+    uint64_t max_conns;          /* hard cap on live connections (0 = none); records
+                                  * also stay within a 256 MiB memory budget */
 } sf_engine_cfg;
 
 typedef struct sf_stats {

@@ -33,10 +33,9 @@ static int likely_server_port(uint16_t port)
 
 static void add_hist(sf_rec *r, char c)
 {
-    char *h = r->c.zeek_history;
-    if ((size_t)r->z.hlen + 1 < sizeof r->c.zeek_history) {
-        h[r->z.hlen++] = c;
-        h[r->z.hlen] = 0;
+    if (r->z.hlen < SF_ZEEK_HMAX) {
+        r->z.hist[r->z.hlen++] = c;
+        r->z.hist[r->z.hlen] = 0;
     }
 }
 
@@ -82,7 +81,6 @@ static void set_state(sf_zep *e, uint8_t s)
 void sf_zeek_init(sf_rec *r, int d, const sf_pkt *p)
 {
     memset(&r->z, 0, sizeof r->z);
-    r->c.zeek_history[0] = 0;
     r->z.orig_dir = (uint8_t)d;
     const uint16_t f = p->flags;
     if (!(f & SF_TH_SYN) || (f & SF_TH_ACK)) {
@@ -324,8 +322,15 @@ static int hist_rstos0(const char *h)
     return 0;
 }
 
-void sf_zeek_finish(sf_rec *r)
+/* conn_state names, NUL-padded to the size of sf_conn.zeek_state */
+enum { ZS_REJ, ZS_RSTRH, ZS_RSTR, ZS_RSTOS0, ZS_OTH, ZS_RSTO, ZS_SF, ZS_SH, ZS_S2, ZS_SHR, ZS_S3, ZS_S0, ZS_S1 };
+static const char zs[][8] = { "REJ", "RSTRH", "RSTR", "RSTOS0", "OTH", "RSTO", "SF", "SH", "S2",
+                              "SHR", "S3", "S0", "S1" };
+
+void sf_zeek_finish(const sf_rec *r, sf_conn *c)
 {
+    _Static_assert(sizeof r->z.hist == sizeof c->zeek_history, "zeek_history holds the letters");
+    memcpy(c->zeek_history, r->z.hist, sizeof c->zeek_history);
     const sf_zep *o = &r->z.ep[0], *s = &r->z.ep[1];
     const uint8_t os = o->state, rs = s->state;
     const int o_inactive = os == Z_INACTIVE || os == Z_PARTIAL;
@@ -335,29 +340,29 @@ void sf_zeek_finish(sf_rec *r)
     if (rs == Z_RESET) {
         if (os == Z_SYN_SENT || os == Z_SYN_ACK_SENT ||
             (os == Z_RESET && ep_size(o) == 0 && ep_size(s) == 0))
-            st = "REJ";
+            st = zs[ZS_REJ];
         else if (o_inactive)
-            st = "RSTRH";
+            st = zs[ZS_RSTRH];
         else
-            st = "RSTR";
+            st = zs[ZS_RSTR];
     } else if (os == Z_RESET) {
         if (r_inactive)
-            st = hist_rstos0(r->c.zeek_history) ? "RSTOS0" : "OTH";
+            st = hist_rstos0(c->zeek_history) ? zs[ZS_RSTOS0] : zs[ZS_OTH];
         else
-            st = "RSTO";
+            st = zs[ZS_RSTO];
     } else if (rs == Z_CLOSED && os == Z_CLOSED) {
-        st = "SF";
+        st = zs[ZS_SF];
     } else if (os == Z_CLOSED) {
-        st = r_inactive ? "SH" : "S2";
+        st = r_inactive ? zs[ZS_SH] : zs[ZS_S2];
     } else if (rs == Z_CLOSED) {
-        st = o_inactive ? "SHR" : "S3";
+        st = o_inactive ? zs[ZS_SHR] : zs[ZS_S3];
     } else if (os == Z_SYN_SENT && rs == Z_INACTIVE) {
-        st = "S0";
+        st = zs[ZS_S0];
     } else if (os == Z_ESTABLISHED && rs == Z_ESTABLISHED) {
-        st = "S1";
+        st = zs[ZS_S1];
     } else {
-        st = "OTH";
+        st = zs[ZS_OTH];
     }
-    strncpy(r->c.zeek_state, st, sizeof r->c.zeek_state - 1);
-    r->c.zeek_state[sizeof r->c.zeek_state - 1] = 0;
+    _Static_assert(sizeof zs[0] == sizeof c->zeek_state, "conn_state names fit");
+    memcpy(c->zeek_state, st, sizeof c->zeek_state);
 }
