@@ -163,9 +163,23 @@ sf_engine *sf_engine_new(const sf_engine_cfg *cfg, struct sf_view *view);
 /* Feed one decoded frame (any status). Calls view->packet synchronously, and
  * view->conn_end for every connection that ends or is evicted because of it. */
 void sf_engine_packet(sf_engine *e, const sf_pkt *pkt);
-/* Advance the engine's clock without a packet (live capture, when no packet
- * arrived for a while; `now` in capture time, i.e. the wall clock): emits
- * connections whose linger or idle time has passed, as a packet would. */
+/* Advance the engine's clock without a packet. The engine's clock is the
+ * latest packet timestamp (capture time); a connection that ended is written
+ * only once that clock passes its last packet + 10 s, so in a live capture
+ * that goes quiet nothing would be written until the next packet.
+ * When to call: live capture only, each time the source reports no packet
+ * for a while (sf_source_next returned SF_SRC_IDLE), with `now` = the time
+ * it reports (the wall clock, the clock packet timestamps use); from the
+ * thread that calls sf_engine_packet, between packets. Harmless at any other
+ * time; a `now` at or before the engine's clock changes nothing (the clock
+ * never goes back). Not needed for files: packets move the clock, and
+ * sf_engine_finish writes the rest.
+ * What it emits, exactly as a packet stamped `now` would before being
+ * tracked, oldest first: view->conn_end for every connection that ended
+ * (RST, or both FINs acknowledged) and had no packet for more than 10 s;
+ * and, while more than 50 000 connections are live, for every one idle
+ * longer than idle_timeout_s (counted in evicted_idle). No view->packet, no
+ * view->finish; the caller flushes the output afterwards. */
 void sf_engine_tick(sf_engine *e, const sf_time *now);
 /* End of input: emit every remaining connection (close = open where not closed). */
 void sf_engine_finish(sf_engine *e);

@@ -370,9 +370,17 @@ TEST(track_streaming_linger_and_cap)
     sf_time now = { 1005, 0, 6 };
     sf_engine_tick(t.e, &now);
     T_EQ_INT(t.rv.nconn, 0);                      /* 5 s: still lingering */
+    now.sec = 1010;
+    now.nsec = 30000000;
+    sf_engine_tick(t.e, &now);
+    T_EQ_INT(t.rv.nconn, 0);                      /* exactly 10 s: not yet */
+    now.sec = 1003;
+    sf_engine_tick(t.e, &now);                    /* the clock never goes back */
+    T_EQ_INT(t.rv.nconn, 0);
     now.sec = 1011;
     sf_engine_tick(t.e, &now);
     T_EQ_INT(t.rv.nconn, 1);
+    T_CHECK(strchr(t.rv.log, 'f') == NULL);       /* no finish from a tick */
     tb_done(&t);
     T_EQ_INT(t.rv.nconn, 1);
 
