@@ -1,7 +1,7 @@
 /* \summary: expert TCP analysis: Wireshark 4.0's SEQ/ACK analysis conditions and precedence */
 #include <stdlib.h>
 #include <string.h>
-#include "analysis.h"
+#include "analysis_int.h"
 #include "../util/cursor.h"
 
 /*
@@ -56,6 +56,7 @@ void sf_an_init(sf_an_conn *a)
 
 void sf_an_free(sf_an_conn *a)
 {
+    sf_an_sack_free(a);
     for (int d = 0; d < 2; d++) {
         free(a->f[d].seg);
         a->f[d].seg = NULL;
@@ -400,6 +401,8 @@ void sf_an_packet(sf_an_conn *a, const sf_pkt *p, sf_pinfo *pi, sf_conn *c, cons
     int have_seglen = an_seglen(p, &seglen);
     if (have_seglen) {
         fl = analyze_seq(a, F, R, p, seglen, now, pi->analysis, pi) & ~pi->analysis;
+        if (sf_an_options() & SF_AN_OPT_SACK)
+            fl |= sf_an_sack_packet(a, d, p, seglen, fl);
         /* calc_window: never for a SYN; scaled when the shift is known */
         if (!(flags & SF_TH_SYN) && F->win_scale >= 0)
             pi->calc_window = (uint32_t)p->win << F->win_scale;

@@ -40,14 +40,15 @@ typedef struct sf_an_flow {
 
 /* Per-connection analysis state, embedded by value in the engine's
  * connection record (owner of the contents: analysis.c). Fixed size
- * (160 bytes); the only heap memory is the unacked-segment lists, freed
- * when they empty and by sf_an_free. Copying the record (e.g. when the
+ * (168 bytes); the only heap memory is the unacked-segment lists, freed
+ * when they empty and by sf_an_free, and the extras' state (sf_an_set_options). Copying the record (e.g. when the
  * engine grows its table) is safe: there are no self-pointers. */
 typedef struct sf_an_conn {
     sf_an_flow f[2];           /* index = pi->dir (0 client->server) */
     int64_t mru_syn;           /* time of the latest SYN without ACK, 0 = none */
     int64_t first_rtt;         /* Wireshark's ts_first_rtt (iRTT), 0 = not yet */
     int64_t last_ts;           /* time of the previous packet (for longest_stall) */
+    struct sf_an_ext *ext;     /* extra analyses' state (analysis_int.h), NULL unless used */
     uint8_t cfl;               /* SF_ANC_* bits (analysis.c) */
     uint8_t mp_ops;            /* MPTCP option kinds seen in the connection */
 } sf_an_conn;
@@ -67,4 +68,13 @@ void sf_an_init(sf_an_conn *a);
 void sf_an_packet(sf_an_conn *a, const sf_pkt *p, sf_pinfo *pi, sf_conn *c, const uint32_t isn[2]);
 /* Release anything sf_an_packet allocated; *a may be re-initialised after. */
 void sf_an_free(sf_an_conn *a);
+
+/* Extra analyses beyond Wireshark 4.0's (docs/analysis.md, "Extra analyses").
+ * They add their own flags and never change a Wireshark-named one. Off by
+ * default, so that the default output agrees with tshark. Process-wide: set
+ * once (CLI) before the first packet. */
+enum {
+    SF_AN_OPT_SACK = 1u << 0   /* dsack, sack_spurious_retransmission */
+};
+void sf_an_set_options(unsigned opts);
 #endif

@@ -73,7 +73,11 @@ enum {
     SF_AN_KEEP_ALIVE = 1u << 12,
     SF_AN_KEEP_ALIVE_ACK = 1u << 13,
     SF_AN_REUSED_PORTS = 1u << 14,
-    SF_AN__COUNT = 15
+    /* synfin's extra analyses, off unless asked for (sf_an_set_options,
+     * docs/analysis.md "Extra analyses"): */
+    SF_AN_DSACK = 1u << 15,                         /* ACK reporting duplicate data (D-SACK) */
+    SF_AN_SACK_SPURIOUS_RETRANSMISSION = 1u << 16,  /* resent bytes the peer had SACKed */
+    SF_AN__COUNT = 17
 };
 
 /* ---- per-packet result: what the engine concluded about one TCP packet ---- */

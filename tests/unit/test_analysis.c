@@ -1,7 +1,7 @@
 /* \summary: unit tests of the expert analysis: constructed packet sequences for each flag */
 #include <stdlib.h>
 #include "t.h"
-#include "../../src/track/analysis.h"
+#include "../../src/track/analysis_int.h"
 
 /*
  * Every sequence here was also written to a pcap and run through tshark 4.0.17
@@ -354,4 +354,106 @@ TEST(analysis_seglen_cut_to_wire)
         T_EQ_INT(pi.dup_ack_num, i + 1);
     }
     sf_an_free(&x.a);
+}
+
+/* extras (off by default): D-SACK, and a retransmission of bytes the peer had SACKed */
+static sf_pinfo pkt_sack(seqctx *x, int dir, uint16_t flags, uint32_t seq, uint32_t ack, uint32_t len,
+                         int64_t t_us, int nsack, const uint32_t (*blk)[2])
+{
+    sf_pkt p;
+    sf_pinfo pi;
+    memset(&p, 0, sizeof p);
+    memset(&pi, 0, sizeof pi);
+    p.frame = ++x->frame;
+    p.ts.sec = t_us / 1000000;
+    p.ts.nsec = (uint32_t)(t_us % 1000000) * 1000u;
+    p.status = SF_DEC_TCP;
+    p.flags = flags; p.seq = seq; p.ack = ack; p.win = 1000; p.wscale = -1;
+    p.hlen = 20; p.l4_caplen = 20; p.seg_len = 20 + len; p.len = len;
+    p.nsack = (uint8_t)nsack;
+    for (int i = 0; i < nsack; i++) {
+        p.sack[i][0] = blk[i][0];
+        p.sack[i][1] = blk[i][1];
+    }
+    pi.dir = (uint8_t)dir;
+    sf_an_packet(&x->a, &p, &pi, &x->c, x->isn);
+    return pi;
+}
+
+TEST(analysis_extra_sack)
+{
+    for (int on = 0; on < 2; on++) {
+        sf_an_set_options(on ? SF_AN_OPT_SACK : 0);
+        seqctx x;
+        ctx_init(&x, 1000, 5000);
+        sf_pinfo p;
+        pkt(&x, 0, S, 1000, 0, 0, 1000, 1000 * MS);
+        pkt(&x, 1, S | A, 5000, 1001, 0, 1000, 1010 * MS);
+        pkt(&x, 0, A, 1001, 5001, 0, 1000, 1020 * MS);
+        pkt(&x, 0, PA, 1001, 5001, 100, 1000, 1100 * MS);   /* lost downstream */
+        pkt(&x, 0, PA, 1101, 5001, 100, 1000, 1101 * MS);
+        pkt(&x, 0, PA, 1201, 5001, 100, 1000, 1102 * MS);
+        static const uint32_t b1[][2] = { { 1101, 1301 } };
+        p = pkt_sack(&x, 1, A, 5001, 1001, 0, 1110 * MS, 1, b1);   /* SACKs 1101-1301 */
+        T_EQ_INT(p.analysis, SF_AN_DUPLICATE_ACK);   /* same ack as the SYN-ACK */
+        p = pkt(&x, 0, PA, 1001, 5001, 100, 1000, 1500 * MS);   /* the real loss repair */
+        T_EQ_INT(p.analysis, SF_AN_RETRANSMISSION);
+        p = pkt(&x, 0, PA, 1101, 5001, 100, 1000, 1501 * MS);   /* needless: SACKed */
+        T_EQ_INT(p.analysis, SF_AN_RETRANSMISSION | (on ? SF_AN_SACK_SPURIOUS_RETRANSMISSION : 0));
+        static const uint32_t b2[][2] = { { 1101, 1201 } };     /* D-SACK below the ACK */
+        p = pkt_sack(&x, 1, A, 5001, 1301, 0, 1510 * MS, 1, b2);
+        T_EQ_INT(p.analysis, on ? SF_AN_DSACK : 0);
+        static const uint32_t b3[][2] = { { 1401, 1451 }, { 1401, 1501 } };  /* D-SACK inside the 2nd */
+        p = pkt_sack(&x, 1, A, 5001, 1301, 0, 1520 * MS, 2, b3);
+        T_EQ_INT(p.analysis & SF_AN_DSACK, on ? SF_AN_DSACK : 0);
+        T_EQ_INT(x.c.an_count[16], on);
+        if (on)
+            T_CHECK(x.a.ext != NULL);
+        else
+            T_CHECK(x.a.ext == NULL);
+        sf_an_free(&x.a);
+        T_CHECK(x.a.ext == NULL);
+    }
+    sf_an_set_options(0);
+}
+
+/* the scoreboard keeps at most 4 ranges, merges touching ones, forgets the lowest */
+TEST(analysis_extra_sack_board)
+{
+    sf_an_set_options(SF_AN_OPT_SACK);
+    seqctx x;
+    ctx_init(&x, 1000, 5000);
+    pkt(&x, 0, A, 1001, 5001, 0, 1000, 1000 * MS);
+    uint32_t seq = 1001;
+    for (int i = 0; i < 12; i++, seq += 100)
+        pkt(&x, 0, PA, seq, 5001, 100, 1000, 1001 * MS + i);
+    /* SACK 6 disjoint ranges (1101-1201, 1301-1401, ..., 2101-2201) in two ACKs */
+    static const uint32_t ba[][2] = { { 1101, 1201 }, { 1301, 1401 }, { 1501, 1601 } };
+    static const uint32_t bb[][2] = { { 1701, 1801 }, { 1901, 2001 }, { 2101, 2201 } };
+    pkt_sack(&x, 1, A, 5001, 1001, 0, 1100 * MS, 3, ba);
+    pkt_sack(&x, 1, A, 5001, 1001, 0, 1101 * MS, 3, bb);
+    const struct sf_an_ext *e = x.a.ext;
+    T_CHECK(e != NULL);
+    if (e) {
+        T_EQ_INT(e->b[0].n, 4);
+        T_EQ_INT(e->b[0].r[0].left, 1501);   /* 1101.. and 1301.. forgotten */
+        T_EQ_INT(e->b[0].r[3].right, 2201);
+    }
+    static const uint32_t bc[][2] = { { 1601, 1701 } };      /* joins 1501-1601 and 1701-1801 */
+    pkt_sack(&x, 1, A, 5001, 1001, 0, 1102 * MS, 1, bc);
+    if (e) {
+        T_EQ_INT(e->b[0].n, 3);
+        T_EQ_INT(e->b[0].r[0].left, 1501);
+        T_EQ_INT(e->b[0].r[0].right, 1801);
+    }
+    sf_pinfo p = pkt(&x, 0, PA, 1601, 5001, 100, 1000, 1200 * MS);
+    T_EQ_INT(p.analysis, SF_AN_RETRANSMISSION | SF_AN_SACK_SPURIOUS_RETRANSMISSION);
+    pkt(&x, 1, A, 5001, 1951, 0, 1000, 1300 * MS);            /* cumulative ACK passes two */
+    if (e) {
+        T_EQ_INT(e->b[0].n, 2);
+        T_EQ_INT(e->b[0].r[0].left, 1951);
+        T_EQ_INT(e->b[0].r[0].right, 2001);
+    }
+    sf_an_free(&x.a);
+    sf_an_set_options(0);
 }
