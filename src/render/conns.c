@@ -4,6 +4,7 @@
 #include <string.h>
 #include "view.h"
 #include "tcpdump.h"
+#include "../util/fmt.h"
 
 #pragma weak sf_tls_version_name
 #pragma weak sf_tls_alert_name
@@ -25,36 +26,67 @@ typedef struct conns_view {
 
 #define W_EP 21
 
-/* untrusted text into b (room for 4 * strlen + 1): printable ASCII kept, others \xNN */
-static void esc_into(char *b, const char *s)
+/* untrusted text at q (room for 4 * strlen): printable ASCII kept, others \xNN */
+static char *esc_into(char *q, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         if (c >= 0x20 && c < 0x7F && c != '\\') {
-            *b++ = (char)c;
+            *q++ = (char)c;
         } else {
-            *b++ = '\\', *b++ = 'x', *b++ = hex[c >> 4], *b++ = hex[c & 15];
+            *q++ = '\\', *q++ = 'x', *q++ = hex[c >> 4], *q++ = hex[c & 15];
         }
     }
-    *b = 0;
+    return q;
 }
 
-static void ep_str(char *b, size_t n, const sf_endpoint *ep, int ipver, const char *name, int mark)
+/* "ip:port", "[v6]:port" or "name:port" (a host name of text input, at most
+ * 255 bytes), then '*' if marked, at q (room: EP_MAX); returns the end. */
+#define EP_MAX (4 * 255 + 2 + SF_FMT_IP6_MAX + 1 + SF_FMT_U64_MAX + 1)
+static char *ep_str(char *q, const sf_endpoint *ep, int ipver, const char *name, int mark)
 {
-    char a[64];
-    if (name) {                  /* a host name of text input (at most 255 bytes) */
-        char e[4 * 256];
-        esc_into(e, name);
-        snprintf(b, n, "%s:%u%s", e, ep->port, mark ? "*" : "");
-        return;
+    if (name) {
+        q = esc_into(q, name);
+    } else if (ipver == 6) {
+        *q++ = '[';
+        q = sf_fmt_ipv6(q, ep->addr);
+        *q++ = ']';
+    } else {
+        q = sf_fmt_ipv4(q, ep->addr);
     }
-    sf_tcpdump_addr(a, sizeof a, ipver, ep->addr);
-    if (ipver == 6)
-        snprintf(b, n, "[%s]:%u%s", a, ep->port, mark ? "*" : "");
-    else
-        snprintf(b, n, "%s:%u%s", a, ep->port, mark ? "*" : "");
+    *q++ = ':';
+    q = sf_fmt_u64(q, ep->port);
+    if (mark)
+        *q++ = '*';
+    return q;
 }
+
+/* s (n bytes) left-aligned in a column of width w, then `gap` spaces */
+static char *col_l(char *q, const char *s, size_t n, size_t w, int gap)
+{
+    memcpy(q, s, n);
+    q += n;
+    for (; n < w; n++)
+        *q++ = ' ';
+    for (; gap > 0; gap--)
+        *q++ = ' ';
+    return q;
+}
+
+/* right-aligned */
+static char *col_r(char *q, const char *s, size_t n, size_t w, int gap)
+{
+    for (; n < w; w--)
+        *q++ = ' ';
+    memcpy(q, s, n);
+    q += n;
+    for (; gap > 0; gap--)
+        *q++ = ' ';
+    return q;
+}
+
+static char *col_ls(char *q, const char *s, size_t w, int gap) { return col_l(q, s, strlen(s), w, gap); }
 
 /* seconds as a short human duration: 438us, 12.5ms, 3.20s, 1h02m */
 static void dur_str(char *b, size_t n, int64_t ns)
@@ -144,20 +176,40 @@ static void cv_conn(void *self, const sf_conn *c)
         return;
     if (!v->header_done)
         header(v);
-    char cl[1100], sv[1100], a[40], b[40], irtt[24], dur[24];
-    ep_str(cl, sizeof cl, &c->client, c->ipver, c->client_name, c->client_inferred);
-    ep_str(sv, sizeof sv, &c->server, c->ipver, c->server_name, 0);
-    snprintf(a, sizeof a, "%llu/%llu", (unsigned long long)c->c2s.pkts, (unsigned long long)c->c2s.bytes);
-    snprintf(b, sizeof b, "%llu/%llu", (unsigned long long)c->s2c.pkts, (unsigned long long)c->s2c.bytes);
-    dur_str(irtt, sizeof irtt, c->irtt_ns);
+    /* the row is the hottest output of this view: formatted without printf,
+     * column for column as "%4llu  %-21s %-21s %-20s %-18s %-6s %-6s %15s
+     * %15s %8s %9s  %-6s %-14s " */
+    char *q0 = sf_out_reserve(v->out, 2 * EP_MAX + 512);
+    if (!q0)
+        return;
+    char t[2 * EP_MAX], *e;
+    char *q = col_r(q0, t, (size_t)(sf_fmt_u64(t, c->id) - t), 4, 2);
+    e = ep_str(t, &c->client, c->ipver, c->client_name, c->client_inferred);
+    q = col_l(q, t, (size_t)(e - t), W_EP, 1);
+    e = ep_str(t, &c->server, c->ipver, c->server_name, 0);
+    q = col_l(q, t, (size_t)(e - t), W_EP, 1);
+    q = col_ls(q, sf_open_name(c->open), 20, 1);
+    q = col_ls(q, sf_close_name(c->close), 18, 1);
+    q = col_ls(q, sf_side_name(c->active_closer), 6, 1);
+    q = col_ls(q, sf_side_name(c->time_wait), 6, 1);
+    e = sf_fmt_u64(t, c->c2s.pkts);
+    *e++ = '/';
+    e = sf_fmt_u64(e, c->c2s.bytes);
+    q = col_r(q, t, (size_t)(e - t), 15, 1);
+    e = sf_fmt_u64(t, c->s2c.pkts);
+    *e++ = '/';
+    e = sf_fmt_u64(e, c->s2c.bytes);
+    q = col_r(q, t, (size_t)(e - t), 15, 1);
+    dur_str(t, 24, c->irtt_ns);
+    q = col_r(q, t, strlen(t), 8, 1);
     int64_t d = (c->last_ts.sec - c->first_ts.sec) * 1000000000LL +
                 ((int64_t)c->last_ts.nsec - (int64_t)c->first_ts.nsec);
-    dur_str(dur, sizeof dur, d);
-    sf_out_printf(v->out, "%4llu  %-*s %-*s %-20s %-18s %-6s %-6s %15s %15s %8s %9s  %-6s %-14s ",
-                  (unsigned long long)c->id, W_EP, cl, W_EP, sv, sf_open_name(c->open),
-                  sf_close_name(c->close), sf_side_name(c->active_closer), sf_side_name(c->time_wait), a, b,
-                  irtt, dur, c->zeek_state[0] ? c->zeek_state : "-",
-                  c->zeek_history[0] ? c->zeek_history : "-");
+    dur_str(t, 24, d);
+    q = col_r(q, t, strlen(t), 9, 2);
+    q = col_ls(q, c->zeek_state[0] ? c->zeek_state : "-", 6, 1);
+    q = col_l(q, c->zeek_history[0] ? c->zeek_history : "-",
+              c->zeek_history[0] ? strnlen(c->zeek_history, sizeof c->zeek_history) : 1, 14, 1);
+    sf_out_commit(v->out, (size_t)(q - q0));
     app_str(v->out, &c->app);
     sf_out_eol(v->out);
     v->rows++;

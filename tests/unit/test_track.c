@@ -611,3 +611,48 @@ TEST(track_compact_syn_same_output)
     free(a);
     free(b);
 }
+
+TEST(conns_view_host_names_escaped)
+{
+    FILE *f = tmpfile();
+    T_CHECK(f != NULL);
+    if (!f)
+        return;
+    sf_out o;
+    sf_out_init(&o, fileno(f), 4096);
+    sf_view v;
+    memset(&v, 0, sizeof v);
+    sf_view_conns(&v, NULL, &o);
+    sf_engine *e = sf_engine_new(NULL, &v);
+    sf_pkt p;
+    memset(&p, 0, sizeof p);
+    p.frame = 1;
+    p.ts.sec = 1000;
+    p.ts.prec = 6;
+    p.status = SF_DEC_TCP;
+    p.ipver = 4;
+    p.src[0] = 240, p.dst[0] = 241;
+    p.src_name = "web\x01" "srv";
+    p.dst_name = "db";
+    p.sport = 40000;
+    p.dport = 5432;
+    p.flags = SF_TH_SYN;
+    p.hlen = 20;
+    p.seg_len = 20;
+    p.l4_caplen = 20;
+    p.wscale = -1;
+    p.ip_hlen = 20;
+    p.ip_len = p.wirelen = p.caplen = 40;
+    sf_engine_packet(e, &p);
+    sf_engine_finish(e);
+    sf_engine_free(e);
+    v.destroy(v.self);
+    sf_out_flush(&o);
+    sf_out_free(&o);
+    char buf[2048] = "";
+    rewind(f);
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = 0;
+    fclose(f);
+    T_CHECK(strstr(buf, "   0  web\\x01srv:40000      db:5432               unanswered ") != NULL);
+}
