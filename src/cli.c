@@ -36,6 +36,8 @@ void sf_cli_usage(FILE *f)
 "  -tt            timestamps as seconds since the epoch\n"
 "  -n, -nn        accepted for tcpdump habits; synfin never resolves names\n"
 "  --plain        bare tcpdump lines, no annotation\n"
+"  --sack-analysis  also flag dsack and sack_spurious_retransmission (SACK-aware\n"
+"                 extras; the Wireshark-named flags never change)\n"
 "  -V             same as the verbose view\n"
 "  --lang en|zh   language of explain (default from LC_ALL/LANG)\n"
 "  --conn N       only connection N (explain, ladder)\n"
@@ -149,6 +151,7 @@ int sf_cli_parse(int argc, char **argv, sf_opts *o)
         else if (!strcmp(a, "--plain")) o->plain = 1;
         else if (!strcmp(a, "-V")) o->view = "verbose";
         else if (!strcmp(a, "--ascii")) o->ascii = 1;
+        else if (!strcmp(a, "--sack-analysis")) o->sack_analysis = 1;
         else if (!strcmp(a, "-D")) { o->view = "list-ifaces"; return 1; }
         else if (!strcmp(a, "-p")) o->promisc = 0;
         else if (!strcmp(a, "--promisc")) o->promisc = 1;

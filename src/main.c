@@ -13,6 +13,7 @@
 #include "source/source.h"
 #include "source/live.h"
 #include "track/track.h"
+#include "track/analysis.h"
 #include "lab/lab.h"
 
 static int make_view(const sf_opts *o, sf_view *v, sf_out *out)
@@ -67,6 +68,7 @@ int main(int argc, char **argv)
         return usage ? SF_EXIT_USAGE : SF_EXIT_INPUT;
     }
 
+    if (o.sack_analysis) sf_an_set_options(SF_AN_OPT_SACK);
     sf_view v;
     if (make_view(&o, &v, &out)) { sf_source_close(src); return SF_EXIT_USAGE; }
     sf_engine_cfg ec = { 0, 0 };

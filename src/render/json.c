@@ -290,7 +290,7 @@ static void jv_packet(void *self, const sf_pkt *p, const sf_pinfo *pi, const sf_
     SF_JW_LIT(q, ",\"irtt\":");
     q = pi->irtt_ns >= 0 ? sf_jw_sec(q, pi->irtt_ns, prec) : put_s(q, "null");
     SF_JW_LIT(q, ",\"calc_window\":");
-    q = pi->win_scale == -1 ? put_s(q, "-1") : sf_jw_u64(q, pi->calc_window);
+    q = sf_jw_u64(q, pi->calc_window); /* raw window when the scale is unknown (win_scale -1), as tshark */
     SF_JW_LIT(q, ",\"win_scale\":");
     q = sf_jw_i64(q, pi->win_scale);
     if (p->nsack) {

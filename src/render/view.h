@@ -27,6 +27,7 @@ typedef struct sf_opts {
     int promisc;             /* -p turns it off; default off here */
     int snaplen;             /* -s */
     int buffer_kib;          /* -B */
+    int sack_analysis;       /* --sack-analysis: extra SACK-aware flags (docs/analysis.md) */
 } sf_opts;
 
 /* A view. Callbacks receive borrowed pointers valid only for the call.

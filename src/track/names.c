@@ -52,7 +52,7 @@ static const char *const an_names[SF_AN__COUNT] = {
     "retransmission", "fast_retransmission", "spurious_retransmission", "out_of_order",
     "lost_segment", "ack_lost_segment", "duplicate_ack", "zero_window", "zero_window_probe",
     "zero_window_probe_ack", "window_update", "window_full", "keep_alive", "keep_alive_ack",
-    "reused_ports",
+    "reused_ports", "dsack", "sack_spurious_retransmission",
 };
 
 /* role bits in bit order */
