@@ -14,6 +14,8 @@ SYNFIN = os.environ.get('SYNFIN', os.path.join(TOP, 'synfin'))
 MODE = os.environ.get('SYNFIN_TEST_MODE', 'normal')
 VIEWS = ['lines', 'conns', 'json', 'explain', 'ladder', 'verbose']
 TIMEOUT = 20 if MODE == 'asan' else 2
+# one synfin per core (at least 2): each run is single-threaded
+WORKERS = min(max(os.cpu_count() or 2, 2), 8)
 BAD = ('runtime error', 'AddressSanitizer', 'LeakSanitizer', 'UndefinedBehaviorSanitizer')
 
 def inputs():
@@ -58,14 +60,14 @@ def main():
     views = VIEWS
     jobs = [(f, v) for f in files for v in views]
     passed = failed = 0
-    with cf.ThreadPoolExecutor(max_workers=2) as ex:
+    with cf.ThreadPoolExecutor(max_workers=WORKERS) as ex:
         for (f, v), res in zip(jobs, ex.map(lambda a: run(*a), jobs)):
             if res is None:
                 passed += 1
             else:
                 failed += 1
                 print('FAIL %s %s: %s' % (v, os.path.relpath(f, TOP), res))
-    print('swept %d inputs x %d views (%s build)' % (len(files), len(views), MODE))
+    print('swept %d inputs x %d views (%s build, %d at a time)' % (len(files), len(views), MODE, WORKERS))
     print('%d passed, %d failed' % (passed, failed))
     return 1 if failed else 0
 
