@@ -81,21 +81,22 @@ typedef struct sf_zeek {
 } sf_zeek;
 
 /*
- * Live connections come in two kinds of record, both in the table's slab
+ * Live connections come in three kinds of record, all in the table's slab
  * pools (table.c) behind a common header:
- *  - sf_synrec (SF_K_SYN, ~136 bytes): a connection of which only its
- *    first packet, a plain SYN without payload, has been seen -- what a SYN
- *    scan or flood is made of. It keeps that SYN's header fields; the full
- *    state is rebuilt by replaying the SYN through the same code
- *    (engine.c: syn_replay) when a second packet arrives or the connection
- *    is written. Replay reads only what sf_synrec keeps: if the engine or
- *    the analysis starts reading another sf_pkt field of such a SYN, keep it
- *    there too (tests/unit/test_track.c compares both paths).
+ *  - sf_mini1 (SF_K_MINI1, 148 bytes) and sf_mini3 (SF_K_MINI3, 232 bytes):
+ *    a connection of which only packets without payload have been seen, at
+ *    most 1 or 3 of them -- a SYN of a scan or flood; a handshake not (yet)
+ *    followed by data; a refused SYN. They keep those packets' header
+ *    fields; the full state is rebuilt by replaying them through the same
+ *    code (minirec.c) for each further packet, and when the connection is
+ *    written. Replay reads only what they keep: if the engine or the analysis
+ *    starts reading another sf_pkt field of a packet without payload, keep
+ *    it there too (tests/unit/test_track.c compares with and without).
  *  - sf_rec (SF_K_FULL): every other connection.
  * The public sf_conn is never stored: it is assembled (summary.c) into a
  * scratch the views borrow for one callback.
  */
-enum { SF_K_FULL = 0, SF_K_SYN = 1 };
+enum { SF_K_FULL = 0, SF_K_MINI1 = 1, SF_K_MINI3 = 2 };
 
 typedef struct sf_rhdr {
     uint32_t hnext;           /* hash chain: tagged index (table.h), 0 = end */
@@ -111,17 +112,41 @@ typedef struct sf_rhdr {
     sf_ckey key;
 } sf_rhdr;
 
-#define SF_SYN_OPT_MAX 20     /* option bytes a compact SYN keeps (Linux sends 20) */
-typedef struct sf_synrec {
-    sf_rhdr h;
-    int64_t ts_sec;           /* the SYN's sf_pkt fields */
-    uint64_t frame;
-    uint32_t ts_nsec, seq, ack;
+/* A packet without payload, as a compact record keeps it (24 bytes). */
+typedef struct sf_minipkt {
+    uint32_t dt_ns;           /* capture time after the first packet's */
+    uint32_t dframe;          /* frame number after the first packet's */
+    uint32_t seq, ack;
     uint16_t win, flags;
-    uint8_t ts_prec, hlen, opt_len;
+    uint8_t hlen, opt_len;    /* its options follow the previous packets' in opt[] */
+    uint8_t dir;              /* 0 client->server */
+    uint8_t ts_prec;
+} sf_minipkt;
+
+/* The part common to both sizes; the packets and then the option bytes
+ * follow it (sf_mini_pkts / sf_mini_opt in minirec.c). */
+typedef struct sf_minirec {
+    sf_rhdr h;
+    int64_t ts_sec;           /* the first packet's time and frame */
+    uint64_t frame;
+    uint32_t ts_nsec;         /* < 10^9 */
+    uint8_t n;                /* packets kept */
     uint8_t reused;           /* it started a new connection on a reused tuple */
-    uint8_t opt[SF_SYN_OPT_MAX];
-} sf_synrec;
+    uint8_t opt_used;         /* option bytes kept */
+    uint8_t pad;
+} sf_minirec;
+#define SF_MINI1_OPT 20       /* Linux's SYN options */
+#define SF_MINI3_OPT 56       /* SYN, SYN-ACK and ACK with timestamps */
+typedef struct sf_mini1 {
+    sf_minirec m;
+    sf_minipkt p[1];
+    uint8_t opt[SF_MINI1_OPT];
+} sf_mini1;
+typedef struct sf_mini3 {
+    sf_minirec m;
+    sf_minipkt p[3];
+    uint8_t opt[SF_MINI3_OPT];
+} sf_mini3;
 
 /* What only some connections need: allocated on the first payload byte or
  * for a host name (engine.c), recycled through a free list. */
@@ -132,8 +157,8 @@ typedef struct sf_rext {
     sf_conn_app sum;          /* app summary (app.h) */
 } sf_rext;
 
-/* One live connection with more than a SYN. Lives in the engine's slab pool
- * (table.c); moved never while live. */
+/* One live connection that does not fit a compact record. Lives in the
+ * engine's slab pool (table.c); moved never while live. */
 typedef struct sf_rec {
     sf_rhdr h;
     uint16_t cf;              /* SF_CF_* */

@@ -22,11 +22,13 @@
  * At end of input the rest are emitted in id order. Emission order is a
  * function of the input only.
  *
- * Memory (issue 8): a connection of which only a plain SYN was seen is kept
- * as a compact sf_synrec (synrec.c), ~140 bytes with its hash-table share;
- * others as a sf_rec, plus an sf_rext once payload arrives. Nothing is
- * allocated per packet; per connection only slab records recycled through
- * free lists (and what the app and analysis modules allocate).
+ * Memory (issue 8): a connection of which at most 3 packets, all without
+ * payload, were seen (a SYN of a scan, a handshake without data yet) is
+ * kept as a compact record (minirec.c): 148 bytes for one packet, 232 for
+ * up to three, plus ~4 of hash table; others as a sf_rec, plus an sf_rext
+ * once payload arrives. Nothing is allocated per packet; per connection only
+ * slab records recycled through free lists (and what the app and analysis
+ * modules allocate).
  */
 
 #define SF_LINGER_S 10
@@ -96,26 +98,26 @@ void sf_eng_release(sf_engine *e, sf_rec *r)
 static uint64_t mem_used(const sf_engine *e)
 {
     return (uint64_t)e->t.pool[SF_K_FULL].live * sizeof(sf_rec) +
-           (uint64_t)e->t.pool[SF_K_SYN].live * sizeof(sf_synrec) + e->ext_live * sizeof(sf_rext);
+           (uint64_t)e->t.pool[SF_K_MINI1].live * sizeof(sf_mini1) +
+           (uint64_t)e->t.pool[SF_K_MINI3].live * sizeof(sf_mini3) + e->ext_live * sizeof(sf_rext);
 }
 
-/* Final summary to the view, then release the record. */
-static void emit(sf_engine *e, sf_rhdr *h)
+/* Final summary of r (the record h, or its rebuilt state) to the view, then
+ * release the record. */
+static void emit_rec(sf_engine *e, sf_rec *r, sf_rhdr *h)
 {
-    sf_rec *r;
-    if (h->kind == SF_K_SYN) {               /* rebuild it first */
-        r = &e->tmp;
-        memset(r, 0, sizeof *r);
-        r->h = *h;
-        sf_syn_replay(e, (const sf_synrec *)h, r);
-    } else {
-        r = (sf_rec *)h;
-    }
     sf_conn_fill(r, &e->hosts, &e->c, 0, &e->c_app_empty);
     if (e->v->conn_end)
         e->v->conn_end(e->v->self, &e->c);
     sf_eng_release(e, r);
+    if (r == &e->tmp)
+        e->tmp_for = 0;
     sf_table_remove(&e->t, h);
+}
+
+static void emit(sf_engine *e, sf_rhdr *h)
+{
+    emit_rec(e, h->kind == SF_K_FULL ? (sf_rec *)h : sf_mini_state(e, (const sf_minirec *)h), h);
 }
 
 /* Emit connections whose linger or idle time has passed, oldest first. */
@@ -310,27 +312,37 @@ void sf_engine_packet(sf_engine *e, const sf_pkt *p)
     uint32_t hash = sf_key_make(&k, p, &src_is_a);
     sf_rhdr *h = sf_table_find(&e->t, &k, hash);
     sf_rec *r = NULL;
-    int reused = 0, d = 0;
+    sf_minirec *keep = NULL;     /* a compact connection: tracked in e->tmp, kept in keep */
+    int reused = 0, d = 0, first = 0;
     const uint16_t f = p->flags;
-    if (h) {
-        r = h->kind == SF_K_SYN ? sf_syn_promote(e, (sf_synrec *)h) : (sf_rec *)h;
-        if (!r) {                /* out of memory: show the packet untracked */
-            e->v->packet(e->v->self, p, NULL, NULL);
+    const int mini_ok = sf_mini_ok(e, p);
+    if (h && h->kind != SF_K_FULL) {
+        sf_minirec *m = (sf_minirec *)h;
+        if (mini_ok && sf_mini_fits(m, p) && (keep = sf_mini_grow(e, m))) {
+            r = sf_mini_state(e, keep);
+        } else if (!(r = sf_mini_promote(e, m))) {
+            e->v->packet(e->v->self, p, NULL, NULL);   /* out of memory: untracked */
             return;
         }
+        h = keep ? &keep->h : &r->h;
+    } else if (h) {
+        r = (sf_rec *)h;
+    }
+    if (r) {
         d = dir_of(&r->h, src_is_a);
         /* a SYN with a new ISN: the tuple is reused by a new connection */
         if ((f & (SF_TH_SYN | SF_TH_ACK)) == SF_TH_SYN && (r->d[d].fl & SF_DF_BASE) &&
             p->seq != r->d[d].base) {
-            emit(e, &r->h);
+            emit_rec(e, r, h);
             r = NULL;
+            keep = NULL;
             reused = 1;
         }
     }
-    int first = 0;
-    sf_synrec *keep = NULL;      /* a SYN-only connection: tracked in e->tmp, kept compact */
     if (!r) {
-        if (sf_syn_compactable(e, p) && (keep = (sf_synrec *)sf_table_insert(&e->t, SF_K_SYN, &k, hash))) {
+        if (mini_ok && p->opt_len <= SF_MINI1_OPT &&
+            (keep = (sf_minirec *)sf_table_insert(&e->t, SF_K_MINI1, &k, hash))) {
+            sf_mini_forget(e);
             r = &e->tmp;
             memset(r, 0, sizeof *r);
             r->h = keep->h;
@@ -348,17 +360,24 @@ void sf_engine_packet(sf_engine *e, const sf_pkt *p)
 
     sf_pinfo *pi = &e->pi;
     sf_eng_track(e, r, d, p, first, reused, pi);
-    sf_conn_fill(r, &e->hosts, &e->c, 1, &e->c_app_empty);    /* sf_eng_track left the analysis fields in e->c */
+    sf_conn_fill(r, &e->hosts, &e->c, 1, &e->c_app_empty); /* sf_eng_track left the analysis fields in e->c */
     e->v->packet(e->v->self, p, pi, &e->c);
 
+    const int ended = (r->cf & SF_CF_ENDED) != 0;
     if (keep) {
-        sf_syn_keep(e, keep, p, reused);
+        if (first) {             /* the table header was filled in the scratch */
+            keep->h.id = r->h.id;
+            keep->h.client_is_a = r->h.client_is_a;
+            keep->h.symmetric = r->h.symmetric;
+        }
+        sf_mini_add(keep, p, d, reused);
+        e->tmp_for = keep->h.self;   /* e->tmp keeps its state for its next packet */
         h = &keep->h;
     } else {
         h = &r->h;
     }
     h->last_ns = e->now_ns;
-    sf_table_touch(&e->t, h, (!keep && (r->cf & SF_CF_ENDED)) ? SF_L_ENDED : SF_L_OPEN);
+    sf_table_touch(&e->t, h, ended ? SF_L_ENDED : SF_L_OPEN);
     enforce_cap(e);
 }
 
@@ -415,6 +434,7 @@ void sf_engine_free(sf_engine *e)
 {
     if (!e)
         return;
+    sf_mini_forget(e);
     for (uint8_t l = SF_L_OPEN; l <= SF_L_ENDED; l++)
         for (uint32_t i = e->t.lhead[l]; i;) {
             sf_rhdr *h = sf_table_at(&e->t, i);

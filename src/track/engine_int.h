@@ -1,4 +1,4 @@
-/* \summary: internal: the engine object, shared by src/track/engine.c and synrec.c */
+/* \summary: internal: the engine object, shared by src/track/engine.c and minirec.c */
 #ifndef SF_ENGINE_INT_H
 #define SF_ENGINE_INT_H
 #include "conn_int.h"
@@ -17,15 +17,17 @@ struct sf_engine {
     int64_t idle_ns, linger_ns;
     uint64_t max_conns;          /* 0: no count limit (the memory budget still applies) */
     uint64_t mem_budget;         /* bytes of records (both kinds and their extensions) */
-    int compact;                 /* keep SYN-only connections as sf_synrec */
+    int compact;                 /* keep connections without payload compact (minirec.c) */
     sf_rext *ext_free;           /* recycled extensions */
     uint64_t ext_live;
     sf_pinfo pi;                 /* scratch for the current packet */
     sf_pinfo rpi;                /* scratch for a replayed SYN */
     sf_conn c;                   /* scratch summary the views borrow */
     uint8_t c_app_empty;         /* c.app is the empty summary (summary.c) */
-    sf_rec tmp;                  /* scratch full record: a new SYN-only connection
-                                  * being tracked, or a compact one being written */
+    sf_rec tmp;                  /* scratch full record: a compact connection being
+                                  * tracked or written */
+    uint32_t tmp_for;            /* e->tmp holds the state of this compact record (tagged
+                                  * index) after all its packets; 0 = none (minirec.c) */
 };
 
 /* engine.c */
@@ -46,16 +48,28 @@ void sf_eng_track(sf_engine *e, sf_rec *r, int d, const sf_pkt *p, int first, in
  * call before the first packet. The output is the same either way. */
 void sf_engine_set_compact(sf_engine *e, int on);
 
-/* synrec.c: SYN-only connections kept compact */
-/* 1 if p, the first packet of a new connection, may be kept as a sf_synrec. */
-int sf_syn_compactable(const sf_engine *e, const sf_pkt *p);
-/* Keep p (tracked by the scratch e->tmp) in the compact record s. */
-void sf_syn_keep(sf_engine *e, sf_synrec *s, const sf_pkt *p, int reused);
-/* Rebuild the full state of s into r (zeroed apart from its table header):
- * replays the SYN through sf_eng_track without calling any view. */
-void sf_syn_replay(sf_engine *e, const sf_synrec *s, sf_rec *r);
-/* A second packet for s: the connection moves to a full record, which is
- * returned (NULL, s unchanged, if out of memory). */
-sf_rec *sf_syn_promote(sf_engine *e, sf_synrec *s);
+/* minirec.c: connections without payload kept compact */
+/* 1 if p (any packet of a connection) may be kept in a compact record. */
+int sf_mini_ok(const sf_engine *e, const sf_pkt *p);
+/* 1 if p, with sf_mini_ok, still fits m (after sf_mini_grow). */
+int sf_mini_fits(const sf_minirec *m, const sf_pkt *p);
+/* Keep p, sent in direction d, as m's next packet (m has room: a new
+ * record, or sf_mini_fits and sf_mini_grow). reused: p started m on a
+ * reused tuple. */
+void sf_mini_add(sf_minirec *m, const sf_pkt *p, int d, int reused);
+/* m moved to a record with room for 3 packets (m itself if it has it);
+ * NULL if out of memory (m unchanged). The new record is in no expiry list. */
+sf_minirec *sf_mini_grow(sf_engine *e, sf_minirec *m);
+/* Rebuild the full state of m into r (zeroed apart from its table header):
+ * replays its packets through sf_eng_track without calling any view. */
+void sf_mini_replay(sf_engine *e, const sf_minirec *m, sf_rec *r);
+/* The state of m in e->tmp: kept from m's last packet if e->tmp_for says
+ * so, else rebuilt (releasing what e->tmp held). */
+sf_rec *sf_mini_state(sf_engine *e, const sf_minirec *m);
+/* Forget what e->tmp holds (releasing it). */
+void sf_mini_forget(sf_engine *e);
+/* The connection moves to a full record, which is returned (NULL, m
+ * unchanged, if out of memory); it is in no expiry list. */
+sf_rec *sf_mini_promote(sf_engine *e, sf_minirec *m);
 
 #endif

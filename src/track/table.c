@@ -7,7 +7,8 @@ int sf_table_init(sf_table *t)
 {
     memset(t, 0, sizeof *t);
     t->pool[SF_K_FULL].esz = sizeof(sf_rec);
-    t->pool[SF_K_SYN].esz = sizeof(sf_synrec);
+    t->pool[SF_K_MINI1].esz = sizeof(sf_mini1);
+    t->pool[SF_K_MINI3].esz = sizeof(sf_mini3);
     t->mask = 1023;
     t->heads = calloc(t->mask + 1, sizeof *t->heads);
     return t->heads ? 0 : -1;
@@ -15,7 +16,7 @@ int sf_table_init(sf_table *t)
 
 void sf_table_free(sf_table *t)
 {
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < SF_NKINDS; k++) {
         for (uint32_t s = 0; s < t->pool[k].nslabs; s++)
             free(t->pool[k].slabs[s]);
         free(t->pool[k].slabs);
@@ -99,7 +100,7 @@ static void grow(sf_table *t)
 static uint32_t pool_take(sf_table *t, uint8_t kind)
 {
     sf_pool *p = &t->pool[kind];
-    const uint32_t tag = kind == SF_K_SYN ? SF_TAG_SYN : 0;
+    const uint32_t tag = (uint32_t)kind << SF_TAG_SHIFT;
     if (p->free_head) {
         uint32_t id1 = p->free_head;
         p->free_head = sf_table_at(t, id1)->hnext;
@@ -119,7 +120,7 @@ static uint32_t pool_take(sf_table *t, uint8_t kind)
             return 0;
         p->slabs[p->nslabs++] = slab;
     }
-    if (p->nused >= (SF_TAG_SYN >> 1))
+    if (p->nused >= SF_TAG_IDX)
         return 0;
     return tag | ++p->nused;
 }

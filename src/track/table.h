@@ -5,13 +5,16 @@
 #include "conn_int.h"
 
 /* Records live in fixed slabs, one pool per record kind (SF_K_FULL sf_rec,
- * SF_K_SYN sf_synrec), never moved, so pointers stay valid while a record
- * is live, and recycled through a free list per pool: after warm-up, a new
- * connection allocates nothing. Records are named by a tagged index: bit 31
- * the kind, bits 0..30 the index in the pool + 1, so that 0 means "none". */
+ * SF_K_MINI1 sf_mini1, SF_K_MINI3 sf_mini3), never moved, so pointers stay
+ * valid while a record is live, and recycled through a free list per pool:
+ * after warm-up, a new connection allocates nothing. Records are named by a
+ * tagged index: bits 30-31 the kind, bits 0..29 the index in the pool + 1,
+ * so that 0 means "none". */
 #define SF_SLAB_SHIFT 10
 #define SF_SLAB_SIZE (1u << SF_SLAB_SHIFT)
-#define SF_TAG_SYN 0x80000000u
+#define SF_TAG_SHIFT 30
+#define SF_TAG_IDX ((1u << SF_TAG_SHIFT) - 1)
+#define SF_NKINDS 3
 
 typedef struct sf_pool {
     char **slabs;
@@ -23,7 +26,7 @@ typedef struct sf_pool {
 } sf_pool;
 
 typedef struct sf_table {
-    sf_pool pool[2];           /* by SF_K_* */
+    sf_pool pool[SF_NKINDS];   /* by SF_K_* */
     uint32_t *heads;           /* hash buckets */
     uint32_t mask;             /* buckets - 1 */
     uint32_t live;
@@ -35,10 +38,14 @@ void sf_table_free(sf_table *t);
 /* The record with tagged index id1 (id1 != 0). */
 static inline sf_rhdr *sf_table_at(const sf_table *t, uint32_t id1)
 {
-    uint32_t i = (id1 & ~SF_TAG_SYN) - 1;
-    if (id1 & SF_TAG_SYN)
-        return &((sf_synrec *)t->pool[SF_K_SYN].slabs[i >> SF_SLAB_SHIFT])[i & (SF_SLAB_SIZE - 1)].h;
-    return &((sf_rec *)t->pool[SF_K_FULL].slabs[i >> SF_SLAB_SHIFT])[i & (SF_SLAB_SIZE - 1)].h;
+    uint32_t i = (id1 & SF_TAG_IDX) - 1, k = id1 >> SF_TAG_SHIFT;
+    char *slab = t->pool[k].slabs[i >> SF_SLAB_SHIFT];
+    i &= SF_SLAB_SIZE - 1;
+    if (k == SF_K_FULL)
+        return &((sf_rec *)slab)[i].h;
+    if (k == SF_K_MINI1)
+        return &((sf_mini1 *)slab)[i].m.h;
+    return &((sf_mini3 *)slab)[i].m.h;
 }
 /* Canonical key of a TCP packet; *src_is_a = 1 if the sender is key.a.
  * Returns the key's hash. */

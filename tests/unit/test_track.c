@@ -507,6 +507,9 @@ typedef struct sp { int cli, c2s; uint16_t flags; uint32_t seq, ack, len; int64_
 
 static const uint8_t opt_linux[20] = { 2, 4, 5, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7 };
 static const uint8_t opt_ws[4] = { 1, 3, 3, 14 };
+static const uint8_t opt_long[32] = { 1, 1, 1, 1, 1, 1, 1, 1, 2, 4, 5, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1,
+                                      0, 0, 0, 0, 1, 3, 3, 7, 1, 1, 1, 0 };
+static const uint8_t opt_sack[12] = { 1, 1, 5, 10, 0, 0, 0x13, 0x88, 0, 0, 0x17, 0x70 };
 
 static void sp_feed(sf_engine *e, const sp *s, uint64_t frame)
 {
@@ -533,8 +536,10 @@ static void sp_feed(sf_engine *e, const sp *s, uint64_t frame)
     p.ack = s->ack;
     p.flags = s->flags;
     p.win = s->win0 ? 0 : 1000;
-    p.opt = s->opt == 1 ? opt_linux : s->opt == 2 ? opt_ws : NULL;
-    p.opt_len = s->opt == 1 ? 20 : s->opt == 2 ? 4 : 0;
+    static const uint8_t *const opts[] = { NULL, opt_linux, opt_ws, opt_long, opt_sack };
+    static const uint32_t olen[] = { 0, 20, 4, 32, 12 };
+    p.opt = opts[s->opt];
+    p.opt_len = olen[s->opt];
     p.hlen = (uint16_t)(20 + p.opt_len);
     p.seg_len = p.hlen + s->len;
     p.len = s->len;
@@ -595,6 +600,22 @@ TEST(track_compact_syn_same_output)
         { 3, 0, S | A, 3000, 301, 0, 1400, 0, 1, 0 },
         { 8, 1, S, 900, 0, 0, 1500, 0, 0, 1 },           /* zero window: Zeek's 'W' */
         { 8, 0, S | A, 4000, 901, 0, 1600, 0, 0, 0 },
+        { 9, 1, S, 1000, 0, 0, 1700, 1, 0, 0 },          /* a handshake, then pure ACKs */
+        { 9, 0, S | A, 5000, 1001, 0, 1710, 1, 0, 0 },
+        { 9, 1, A, 1001, 5001, 0, 1720, 4, 0, 0 },       /* 3 packets, 52 option bytes */
+        { 9, 0, A, 5001, 1001, 0, 1730, 4, 0, 0 },       /* a 4th: a full record */
+        { 10, 1, S, 2000, 0, 0, 1800, 0, 0, 0 },
+        { 10, 0, S | A, 6000, 2001, 0, 6800, 0, 0, 0 },  /* 5 s later: beyond 2^32 ns */
+        { 11, 1, S, 3000, 0, 0, 1900, 0, 0, 0 },
+        { 11, 0, S | A, 7000, 3001, 0, 1850, 0, 0, 0 },  /* the clock went back */
+        { 12, 1, F | A, 4000, 8000, 0, 2000, 0, 0, 0 },  /* midstream: FIN, ACK, FIN */
+        { 12, 0, A, 8000, 4001, 0, 2010, 0, 0, 0 },
+        { 12, 0, F | A, 8000, 4001, 0, 2020, 0, 0, 0 },
+        { 13, 1, S, 5000, 0, 0, 2100, 3, 0, 0 },         /* options too long for one packet */
+        { 14, 1, S, 6000, 0, 0, 2200, 1, 0, 0 },
+        { 14, 0, S | A, 9000, 6001, 0, 2210, 3, 0, 0 },  /* 20 + 32 bytes of options */
+        { 14, 1, A, 6001, 9001, 0, 2220, 2, 0, 0 },      /* ... + 4: more than 56 */
+        { 7, 1, S, 800, 0, 0, 2300, 0, 0, 0 },           /* a SYN again, 1 s after */
     };
     size_t n = sizeof script / sizeof script[0];
     char *a = sp_run(script, n, 1, 0), *b = sp_run(script, n, 0, 0);
