@@ -108,9 +108,14 @@ static void lv_packet(void *self, const sf_pkt *p, const sf_pinfo *pi, const sf_
     if (!v->plain && pi) annotate(v->out, pi);
 }
 
-static void endpoint(sf_out *o, int ipver, const sf_endpoint *e)
+/* name: the host as written in text input (NULL for captures). */
+static void endpoint(sf_out *o, int ipver, const sf_endpoint *e, const char *name)
 {
     char b[64];
+    if (name) {
+        sf_out_printf(o, "%s:%u", name, e->port);
+        return;
+    }
     sf_tcpdump_addr(b, sizeof b, ipver, e->addr);
     if (ipver == 6) sf_out_printf(o, "[%s]:%u", b, e->port);
     else sf_out_printf(o, "%s:%u", b, e->port);
@@ -123,10 +128,10 @@ static void lv_conn_end(void *self, const sf_conn *c)
     if (v->plain) return;
     sf_out *o = v->out;
     sf_out_printf(o, "  conn %llu end \xc2\xb7 client ", (unsigned long long)c->id);
-    endpoint(o, c->ipver, &c->client);
+    endpoint(o, c->ipver, &c->client, c->client_name);
     if (c->client_inferred) sf_out_str(o, " (inferred)");
     sf_out_str(o, " \xc2\xb7 server ");
-    endpoint(o, c->ipver, &c->server);
+    endpoint(o, c->ipver, &c->server, c->server_name);
     sf_out_printf(o, " \xc2\xb7 open %s \xc2\xb7 close %s", sf_open_name(c->open), sf_close_name(c->close));
     if (c->active_closer != SF_SIDE_NONE)
         sf_out_printf(o, " \xc2\xb7 closed first by %s", sf_side_name(c->active_closer));

@@ -241,8 +241,13 @@ def seeds():
     c = cn[0] if cn else {}
     check(str(c.get("client", "")).endswith(":56996") and str(c.get("server", "")).endswith(":9999"),
           "seed004: client %s server %s" % (c.get("client"), c.get("server")))
-    if c.get("client") != "localhost:56996":
-        print("note: seed004: the conn record shows %s, not the host name 'localhost:56996'" % c.get("client"))
+    check(c.get("client") == "localhost:56996",
+          "seed004: the conn record names the host as written: %s" % c.get("client"))
+    path = os.path.join(corpus.ROOT, "seeds", "seed004-http-9999.txt")
+    r = corpus.run_synfin([path])
+    ends = [l for l in r.stdout.splitlines() if " end \u00b7 client " in l]
+    check(len(ends) == 1 and "client localhost:56996 " in ends[0],
+          "seed004: the lines view's end-of-connection line names the host: %r" % ends[:1])
     check(c.get("active_closer") == "server" and c.get("close") in ("fin_with_data", "fin_4way"),
           "seed004: close %s closer %s, want the server's FIN on data" % (c.get("close"), c.get("active_closer")))
     fp = [p for p in pk if p.get("flags") == "FP."]
