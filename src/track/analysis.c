@@ -93,6 +93,9 @@ static int seg_push(sf_an_flow *f, uint64_t frame, uint32_t seq, uint32_t nextse
  * rev->segments). Segments wholly covered are removed; one ending exactly at
  * `ack` is the acknowledged frame: Wireshark walks newest-first and keeps the
  * last match, i.e. the OLDEST exact match, which is the first one here. */
+/* A segment's or an ACK's time unknown (tcpdump text printed with -t): no RTT. */
+#define SF_AN_NO_TIME INT64_MIN
+
 static void seg_ack(sf_an_flow *r, uint32_t ack, int64_t now, sf_pinfo *pi)
 {
     uint16_t w = 0;
@@ -103,9 +106,11 @@ static void seg_ack(sf_an_flow *r, uint32_t ack, int64_t now, sf_pinfo *pi)
             if (!matched) {
                 matched = 1;
                 pi->acks_frame = s.frame;
-                int64_t rtt = now - s.ts;
-                /* tshark shows ack_rtt only when it is not zero */
-                pi->ack_rtt_ns = rtt != 0 ? rtt : -1;
+                if (now != SF_AN_NO_TIME && s.ts != SF_AN_NO_TIME) {
+                    int64_t rtt = now - s.ts;
+                    /* tshark shows ack_rtt only when it is not zero */
+                    pi->ack_rtt_ns = rtt != 0 ? rtt : -1;
+                }
             }
             continue;                                   /* delete */
         }
@@ -303,7 +308,7 @@ finished_rt:;
     if ((seglen || (flags & (SF_TH_SYN | SF_TH_FIN))) && F->nseg < SF_AN_MAX_UNACKED) {
         if (flags & (SF_TH_SYN | SF_TH_FIN))
             nextseq += 1;
-        (void)seg_push(F, p->frame, seq, nextseq, now);
+        (void)seg_push(F, p->frame, seq, nextseq, p->ts_missing ? SF_AN_NO_TIME : now);
     }
     const int zwp = (fl & SF_AN_ZERO_WINDOW_PROBE) != 0;
     if ((GT_SEQ(nextseq, F->nextseq) || !F->nextseq) && !zwp) {
@@ -326,7 +331,7 @@ finished_rt:;
 
     /* Whatever this packet acknowledges (Wireshark does this for every
      * packet, whether or not the ACK flag is set). */
-    seg_ack(R, ack, now, pi);
+    seg_ack(R, ack, p->ts_missing ? SF_AN_NO_TIME : now, pi);
     return fl;
 }
 
@@ -374,13 +379,15 @@ void sf_an_packet(sf_an_conn *a, const sf_pkt *p, sf_pinfo *pi, sf_conn *c, cons
     }
 
     /* longest stall: the longest gap between consecutive packets */
-    if (a->cfl & SF_ANC_HAVE_LAST) {
-        int64_t gap = now - a->last_ts;
-        if (gap > c->longest_stall_ns)
-            c->longest_stall_ns = gap;
+    if (!p->ts_missing) {        /* untimed text lines say nothing of gaps */
+        if (a->cfl & SF_ANC_HAVE_LAST) {
+            int64_t gap = now - a->last_ts;
+            if (gap > c->longest_stall_ns)
+                c->longest_stall_ns = gap;
+        }
+        a->last_ts = now;
+        a->cfl |= SF_ANC_HAVE_LAST;
     }
-    a->last_ts = now;
-    a->cfl |= SF_ANC_HAVE_LAST;
 
     /* Wireshark never hands a first fragment (it waits for reassembly) or a
      * header cut before the window field to its TCP analysis. */

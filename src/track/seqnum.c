@@ -143,7 +143,7 @@ void sf_seq_packet(sf_rec *r, int d, const sf_pkt *p, int first, sf_pinfo *pi)
         const int64_t now = sf_ts_ns(&p->ts);
         if (syn && !ack)
             r->mru_syn_ns = now;
-        if (ack && !syn && r->mru_syn_ns != 0 && !(r->cf & SF_CF_IRTT)) {
+        if (ack && !syn && r->mru_syn_ns != 0 && !(r->cf & SF_CF_IRTT) && !p->ts_missing) {
             int64_t rtt = now - r->mru_syn_ns;
             if (rtt != 0) {
                 r->irtt_ns = rtt;
