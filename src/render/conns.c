@@ -164,9 +164,9 @@ static void header(conns_view *v)
     v->header_done = 1;
 }
 
-static void cv_packet(void *self, const sf_pkt *p, const sf_pinfo *pi, const sf_conn *c)
+static void cv_packet(void *self, const sf_pkt *p, const sf_pinfo *pi)
 {
-    (void)self; (void)p; (void)pi; (void)c;
+    (void)self; (void)p; (void)pi;
 }
 
 static void cv_conn(void *self, const sf_conn *c)

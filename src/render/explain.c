@@ -373,10 +373,9 @@ void sf_ex_render(sf_explain *ex, const sf_xconn *x, const sf_conn *c)
 
 /* ---- the view ---- */
 
-static void ex_packet(void *self, const sf_pkt *p, const sf_pinfo *pi, const sf_conn *c)
+static void ex_packet(void *self, const sf_pkt *p, const sf_pinfo *pi)
 {
     sf_explain *ex = self;
-    (void)c;
     if (!pi || p->status != SF_DEC_TCP) return;
     if (ex->o->only_conn >= 0 && pi->conn != (uint64_t)ex->o->only_conn) return;
     sf_xconn *x = sf_xmap_get(&ex->map, pi->conn, 1);

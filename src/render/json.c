@@ -200,10 +200,9 @@ static char *packet_app(char *q, const sf_appinfo *a)
 }
 
 /* Written straight into the output buffer: the packet path is hot. */
-static void jv_packet(void *self, const sf_pkt *p, const sf_pinfo *pi, const sf_conn *c)
+static void jv_packet(void *self, const sf_pkt *p, const sf_pinfo *pi)
 {
     json_view *v = self;
-    (void)c;
     if (p->status != SF_DEC_TCP)
         return;
     if (v->only_conn >= 0 && (!pi || pi->conn != (uint64_t)v->only_conn))

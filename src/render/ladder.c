@@ -233,10 +233,9 @@ void sf_ladder_term(sf_out *o, const sf_xconn *x, const sf_conn *c, int ascii)
 
 /* ---- the view ---- */
 
-static void ld_packet(void *self, const sf_pkt *p, const sf_pinfo *pi, const sf_conn *c)
+static void ld_packet(void *self, const sf_pkt *p, const sf_pinfo *pi)
 {
     sf_ladder *ld = self;
-    (void)c;
     if (!pi || p->status != SF_DEC_TCP) return;
     if (ld->o->only_conn >= 0 && pi->conn != (uint64_t)ld->o->only_conn) return;
     sf_xconn *x = sf_xmap_get(&ld->map, pi->conn, 1);

@@ -97,9 +97,8 @@ static void annotate(sf_out *o, const sf_pinfo *pi)
     sf_out_eol(o);
 }
 
-static void lv_packet(void *self, const sf_pkt *p, const sf_pinfo *pi, const sf_conn *c)
+static void lv_packet(void *self, const sf_pkt *p, const sf_pinfo *pi)
 {
-    (void)c;
     lines_view *v = self;
     int r = sf_tcpdump_line(v->out, p, v->seq, &v->fmt);
     if (!r) return;

@@ -126,7 +126,7 @@ static void drain(sf_verbose *v, int all)
     }
 }
 
-static void vb_packet(void *self, const sf_pkt *p, const sf_pinfo *pi, const sf_conn *c)
+static void vb_packet(void *self, const sf_pkt *p, const sf_pinfo *pi)
 {
     sf_verbose *v = self;
     sf_vbuf *b = &v->cur;
@@ -153,7 +153,7 @@ static void vb_packet(void *self, const sf_pkt *p, const sf_pinfo *pi, const sf_
                 x->npkts++;
             }
         }
-        sf_v_tcp(b, p, pi, c, cfirst, cprev, v->o->iface ? NULL : &irtt_at);
+        sf_v_tcp(b, p, pi, cfirst, cprev, v->o->iface ? NULL : &irtt_at);
         sf_v_app(b, p, pi);
     } else {
         static const char *const what[] = { "TCP", "not IP", "IP but not TCP", "a later IP fragment",

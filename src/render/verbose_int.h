@@ -33,7 +33,7 @@ const char *sf_v_ethertype_name(uint16_t t);
  * sf_v_seqack; when `irtt_at` is non-NULL and the iRTT line would be due
  * but is not known yet, *irtt_at receives the offset in b where it belongs
  * (else SIZE_MAX). */
-void sf_v_tcp(sf_vbuf *b, const sf_pkt *p, const sf_pinfo *pi, const sf_conn *c,
+void sf_v_tcp(sf_vbuf *b, const sf_pkt *p, const sf_pinfo *pi,
               int64_t conn_first_ns, int64_t conn_prev_ns, size_t *irtt_at);
 /* Checksum of a TCP segment over the pseudo-header: 0 ok (fills *calc with
  * the right value, *partial with the pseudo-header-only sum); -1 when the

@@ -239,7 +239,7 @@ static void seqack(sf_vbuf *b, const sf_pkt *p, const sf_pinfo *pi, size_t *irtt
     }
 }
 
-void sf_v_tcp(sf_vbuf *b, const sf_pkt *p, const sf_pinfo *pi, const sf_conn *c,
+void sf_v_tcp(sf_vbuf *b, const sf_pkt *p, const sf_pinfo *pi,
               int64_t conn_first_ns, int64_t conn_prev_ns, size_t *irtt_at)
 {
     if (irtt_at) *irtt_at = SIZE_MAX;
@@ -375,7 +375,6 @@ void sf_v_tcp(sf_vbuf *b, const sf_pkt *p, const sf_pinfo *pi, const sf_conn *c,
         sf_vb_line(b, 1, "[synfin: role %s%s%s, client %s, server %s, ack check %s]", role,
                    pi->hs_step ? ", handshake step " : "", pi->hs_step ? (pi->hs_step == 1 ? "1/3" : pi->hs_step == 2 ? "2/3" : "3/3") : "",
                    sf_state_name(pi->client_state), sf_state_name(pi->server_state), sf_ack_check_name(pi->ack_check));
-        (void)c;
     }
     if (p->len) {
         if (p->payload_caplen < p->len)

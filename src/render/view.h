@@ -31,12 +31,12 @@ typedef struct sf_opts {
 } sf_opts;
 
 /* A view. Callbacks receive borrowed pointers valid only for the call.
- * packet(): every frame, in input order; pi and c are NULL for non-TCP
- * frames (a view may still print them, e.g. fragments). conn_end(): a
- * connection's final record, once. finish(): end of input. */
+ * packet(): every frame, in input order; pi is NULL for non-TCP frames (a
+ * view may still print them, e.g. fragments). conn_end(): a connection's
+ * record, once, assembled only then. finish(): end of input. */
 typedef struct sf_view {
     void *self;
-    void (*packet)(void *self, const sf_pkt *pkt, const sf_pinfo *pi, const sf_conn *c);
+    void (*packet)(void *self, const sf_pkt *pkt, const sf_pinfo *pi);
     void (*conn_end)(void *self, const sf_conn *c);
     void (*finish)(void *self, const sf_stats *st);
     void (*destroy)(void *self);

@@ -217,11 +217,10 @@ void sf_zeek_finish(const sf_rec *r, sf_conn *c);
 
 /* ---- summary.c: the public sf_conn, assembled from a record ---- */
 struct sf_hosts;
-/* Fill every field of *c from r (names from h); an_loaded: c already holds
- * the analysis fields of r (sf_conn_an_store was just done from c);
+/* Fill every field of *c from r (names from h), for conn_end;
  * *app_empty: 1 when c->app holds the empty summary (kept up to date here;
  * 0 for a c never filled). */
-void sf_conn_fill(const sf_rec *r, const struct sf_hosts *h, sf_conn *c, int an_loaded, uint8_t *app_empty);
+void sf_conn_fill(const sf_rec *r, const struct sf_hosts *h, sf_conn *c, uint8_t *app_empty);
 /* Around sf_an_packet, which updates its summary fields in an sf_conn:
  * load them from r into c before, store them back after. */
 void sf_conn_an_load(const sf_rec *r, sf_conn *c);

@@ -106,7 +106,7 @@ static uint64_t mem_used(const sf_engine *e)
  * release the record. */
 static void emit_rec(sf_engine *e, sf_rec *r, sf_rhdr *h)
 {
-    sf_conn_fill(r, &e->hosts, &e->c, 0, &e->c_app_empty);
+    sf_conn_fill(r, &e->hosts, &e->c, &e->c_app_empty);
     if (e->v->conn_end)
         e->v->conn_end(e->v->self, &e->c);
     sf_eng_release(e, r);
@@ -297,7 +297,7 @@ void sf_engine_packet(sf_engine *e, const sf_pkt *p)
     count_status(&e->st, p->status);
     /* Wireshark needs the header up to the window field to track a segment */
     if (p->status != SF_DEC_TCP || p->l4_caplen < 16 || (p->ipver != 4 && p->ipver != 6)) {
-        e->v->packet(e->v->self, p, NULL, NULL);
+        e->v->packet(e->v->self, p, NULL);
         return;
     }
     const int64_t now = sf_ts_ns(&p->ts);
@@ -321,7 +321,7 @@ void sf_engine_packet(sf_engine *e, const sf_pkt *p)
         if (mini_ok && sf_mini_fits(m, p) && (keep = sf_mini_grow(e, m))) {
             r = sf_mini_state(e, keep);
         } else if (!(r = sf_mini_promote(e, m))) {
-            e->v->packet(e->v->self, p, NULL, NULL);   /* out of memory: untracked */
+            e->v->packet(e->v->self, p, NULL);   /* out of memory: untracked */
             return;
         }
         h = keep ? &keep->h : &r->h;
@@ -349,7 +349,7 @@ void sf_engine_packet(sf_engine *e, const sf_pkt *p)
         } else if ((h = sf_table_insert(&e->t, SF_K_FULL, &k, hash))) {
             r = (sf_rec *)h;
         } else {                 /* out of memory: show the packet untracked */
-            e->v->packet(e->v->self, p, NULL, NULL);
+            e->v->packet(e->v->self, p, NULL);
             return;
         }
         e->st.conns++;
@@ -360,8 +360,7 @@ void sf_engine_packet(sf_engine *e, const sf_pkt *p)
 
     sf_pinfo *pi = &e->pi;
     sf_eng_track(e, r, d, p, first, reused, pi);
-    sf_conn_fill(r, &e->hosts, &e->c, 1, &e->c_app_empty); /* sf_eng_track left the analysis fields in e->c */
-    e->v->packet(e->v->self, p, pi, &e->c);
+    e->v->packet(e->v->self, p, pi); /* the record comes once, at conn_end */
 
     const int ended = (r->cf & SF_CF_ENDED) != 0;
     if (keep) {

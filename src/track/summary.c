@@ -16,7 +16,7 @@ static void set_ep(sf_endpoint *ep, const uint8_t *addr, uint8_t ipver, uint16_t
     ep->port = port;
 }
 
-void sf_conn_fill(const sf_rec *r, const sf_hosts *h, sf_conn *c, int an_loaded, uint8_t *app_empty)
+void sf_conn_fill(const sf_rec *r, const sf_hosts *h, sf_conn *c, uint8_t *app_empty)
 {
     const sf_ckey *k = &r->h.key;
     c->id = r->h.id;
@@ -44,8 +44,7 @@ void sf_conn_fill(const sf_rec *r, const sf_hosts *h, sf_conn *c, int an_loaded,
     c->s2c.pkts = r->pkts[1];
     c->s2c.bytes = r->bytes[1];
     c->completeness = r->completeness;
-    if (!an_loaded)
-        sf_conn_an_load(r, c);
+    sf_conn_an_load(r, c);
     sf_close_refresh(r, c);      /* open, close, closer, time_wait, states, ISNs */
     sf_zeek_finish(r, c);        /* zeek_state, zeek_history */
     if (r->ext) {

@@ -20,11 +20,10 @@ typedef struct rec_view {
     char log[256];   /* "p" per packet, "c<id>" per conn_end, "f" at finish */
 } rec_view;
 
-static void rv_packet(void *s, const sf_pkt *p, const sf_pinfo *pi, const sf_conn *c)
+static void rv_packet(void *s, const sf_pkt *p, const sf_pinfo *pi)
 {
     rec_view *v = s;
     (void)p;
-    (void)c;
     if (pi && v->npk < MAXP)
         v->pi[v->npk++] = *pi;
     strncat(v->log, "p", sizeof v->log - strlen(v->log) - 1);
