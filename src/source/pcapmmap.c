@@ -39,10 +39,10 @@ typedef struct pm_state {
 } pm_state;
 
 /* Mapped pages count in the process's RSS although they are the page
- * cache's: hand back those behind the reader every few MiB, so memory
+ * cache's: hand back those behind the reader every MiB, so memory
  * stays flat however big the file is. The record before the current one is
  * never touched again (a record's pointers last until the next call). */
-#define PM_RELEASE_STEP (8u << 20)
+#define PM_RELEASE_STEP (1u << 20)
 static void release_behind(pm_state *s)
 {
     size_t at = (size_t)(s->cur.p - s->map);
@@ -124,7 +124,7 @@ static sf_src_rc pm_next(void *st, sf_pkt *out, char *err, size_t errlen)
                 continue;
             }
         }
-        memset(out, 0, sizeof *out);
+        /* no memset: sf_decode clears all but these fields */
         out->ts.sec = tsec;
         out->ts.nsec = (uint32_t)f;
         out->ts.prec = (uint8_t)(s->nano ? 9 : 6);

@@ -280,7 +280,8 @@ sf_src_rc sf_source_next(sf_source *s, sf_pkt *out)
                 return SF_SRC_ERROR;
             }
         }
-        char e[768] = "";
+        char e[768];
+        e[0] = '\0';   /* not zero-filled: this runs once a packet */
         sf_src_rc r = s->cur.next(s->cur.st, out, e, sizeof e);
         if (r == SF_SRC_IDLE) return r; /* live: nothing arrived; no frame consumed */
         if (r == SF_SRC_PACKET) {
