@@ -3,8 +3,8 @@ CC      ?= gcc
 CSTD    := -std=c11 -D_GNU_SOURCE
 WARN    := -Wall -Wextra -Werror
 OPT     ?= -O2 -g
-CFLAGS  += $(CSTD) $(WARN) $(OPT)
-LDLIBS  += -lpcap -lssl -lcrypto -lm
+CFLAGS  += $(CSTD) $(WARN) $(OPT) -pthread
+LDLIBS  += -lpcap -lssl -lcrypto -lm -pthread
 
 BUILD   ?= build
 SRC     := $(shell find src -name '*.c' | sort)

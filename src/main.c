@@ -75,13 +75,18 @@ int main(int argc, char **argv)
     sf_engine *e = sf_engine_new(&ec, &v);
     if (!e) { fprintf(stderr, "synfin: out of memory\n"); return 1; }
 
-    sf_pkt pkt;
+    /* Files are read and decoded ahead on a second thread (issue 8);
+     * SYNFIN_NO_THREAD=1 reads on this one (for comparisons). */
+    const char *nt = getenv("SYNFIN_NO_THREAD");
+    if (!o.iface && !(nt && *nt && strcmp(nt, "0"))) sf_source_read_ahead(src, 0, 0);
+
+    const sf_pkt *pkt;
     int64_t n = 0;
     for (;;) {
-        sf_src_rc r = sf_source_next(src, &pkt);
+        sf_src_rc r = sf_source_next_ref(src, &pkt);
         if (r == SF_SRC_END) break;
         if (r == SF_SRC_IDLE) { /* live, quiet for a while: emit ended connections */
-            sf_engine_tick(e, &pkt.ts);
+            sf_engine_tick(e, &pkt->ts);
             sf_out_flush(&out);
             continue;
         }
@@ -90,7 +95,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "synfin: %s\n", sf_source_error(src));
             continue;
         }
-        sf_engine_packet(e, &pkt);
+        sf_engine_packet(e, pkt);
         if (sf_out_error(&out)) break;
         if (o.count > 0 && ++n >= o.count && !o.iface) break;
     }

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 #include "backend.h"
 #include "pcapmmap.h"
+#include "pipe.h"
 
 #define PEEK_MAX 4096
 
@@ -26,6 +27,8 @@ struct sf_source {
     int cur_counted;         /* the current input is already counted as failed */
     char err[2048];          /* name (512) + backend text (768) + frame numbers fit */
     int single;              /* built by sf_source_from_backend */
+    sf_pipe *pipe;           /* read ahead on a thread (sf_source_read_ahead), or NULL */
+    sf_pkt own;              /* sf_source_next_ref's record when reading directly */
 };
 
 /* ---- a stream that replays the peeked bytes, then reads on (non-seekable inputs) ---- */
@@ -265,7 +268,7 @@ static void end_current(sf_source *s)
     s->have_cur = 0;
 }
 
-sf_src_rc sf_source_next(sf_source *s, sf_pkt *out)
+static sf_src_rc next_direct(sf_source *s, sf_pkt *out)
 {
     for (;;) {
         if (s->pending) {
@@ -313,13 +316,45 @@ sf_src_rc sf_source_next(sf_source *s, sf_pkt *out)
     }
 }
 
-const char *sf_source_error(const sf_source *s) { return s->err; }
+sf_src_rc sf_source_next(sf_source *s, sf_pkt *out)
+{
+    if (!s->pipe) return next_direct(s, out);
+    const sf_pkt *k;
+    sf_src_rc r = sf_pipe_next(s->pipe, &k);
+    if (r == SF_SRC_PACKET) *out = *k;
+    return r;
+}
 
-int sf_source_failures(const sf_source *s) { return s->failures; }
+sf_src_rc sf_source_next_ref(sf_source *s, const sf_pkt **out)
+{
+    if (s->pipe) return sf_pipe_next(s->pipe, out);
+    *out = &s->own;
+    return next_direct(s, &s->own);
+}
+
+const char *sf_source_error(const sf_source *s) { return s->pipe ? sf_pipe_error(s->pipe) : s->err; }
+
+int sf_source_failures(const sf_source *s) { return s->pipe ? sf_pipe_failures(s->pipe) : s->failures; }
+
+/* The pipe's view of the source: only its thread calls these. */
+static sf_src_rc pipe_next(void *ctx, sf_pkt *out) { return next_direct(ctx, out); }
+static const char *pipe_error(void *ctx) { return ((sf_source *)ctx)->err; }
+static int pipe_failures(void *ctx) { return ((sf_source *)ctx)->failures; }
+
+int sf_source_read_ahead(sf_source *s, unsigned slots, size_t arena)
+{
+    if (s->pipe) return 0;
+    if (s->single) return -1;            /* live capture: packets are handed on as they come */
+    sf_pipe_src ps = { s, pipe_next, pipe_error, pipe_failures };
+    s->pipe = sf_pipe_start(&ps, slots ? slots : SF_READ_AHEAD_SLOTS, arena ? arena : SF_READ_AHEAD_ARENA);
+    return s->pipe ? 0 : -1;
+}
 
 void sf_source_close(sf_source *s)
 {
     if (!s) return;
+    sf_pipe_stop(s->pipe);               /* the thread is done with s before anything is freed */
+    s->pipe = NULL;
     end_current(s);
     free(s->filter);
     free(s);

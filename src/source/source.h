@@ -24,9 +24,23 @@ sf_source *sf_source_open_files(const char *const *paths, int n, const char *fil
  * After SF_SRC_ERROR on one file the caller may call again to continue
  * with the next file (the error is remembered for the exit status). */
 sf_src_rc sf_source_next(sf_source *s, sf_pkt *out);
+/* The same, without a copy: *out points to the source's record (valid,
+ * with its pointers, until the next call). SF_SRC_IDLE: (*out)->ts. */
+sf_src_rc sf_source_next_ref(sf_source *s, const sf_pkt **out);
 const char *sf_source_error(const sf_source *s);
 /* Number of inputs that ended in error so far. */
 int sf_source_failures(const sf_source *s);
 void sf_source_close(sf_source *s);
+
+/* Read and decode ahead on a second thread (src/source/pipe.c), up to
+ * `slots` records (a power of two) and `arena` bytes of their data ahead of
+ * the caller; 0 for the defaults below. sf_source_next, _error and
+ * _failures then give exactly what they would give without it. Files only
+ * (-1 for a live source, which hands packets on as they come); -1 also if
+ * no thread could start (the source then reads directly). Call before the
+ * first sf_source_next. */
+#define SF_READ_AHEAD_SLOTS 2048u
+#define SF_READ_AHEAD_ARENA ((size_t)4 << 20)
+int sf_source_read_ahead(sf_source *s, unsigned slots, size_t arena);
 
 #endif

@@ -1,0 +1,342 @@
+/* \summary: a reader thread that runs a packet source ahead of its consumer, through a bounded ring */
+#include "pipe.h"
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * Single producer, single consumer. Slot i (mod n) is written by the
+ * producer while i >= released and read by the consumer while
+ * i < published. The consumer keeps the slot it returned last until its
+ * next call, so released = index of that slot.
+ *
+ * Both indices are atomics; a side that finds nothing to do sleeps on a
+ * condition variable after announcing it in p_wait/c_wait. Announcing and
+ * re-checking are sequentially consistent on both sides, so a wake-up
+ * cannot be lost: either the sleeper sees the other side's progress, or the
+ * other side sees the announcement and signals under the mutex.
+ *
+ * The arena is a byte ring addressed by a monotonically increasing logical
+ * offset; a record's bytes are contiguous (a record that would straddle the
+ * end starts again at the beginning).
+ */
+
+#define PUBLISH_EVERY 16u     /* producer publishes at least every this many slots */
+
+typedef struct pslot {
+    sf_pkt pkt;
+    sf_src_rc rc;
+    int failures;             /* src->failures after this record */
+    uint64_t a_start, a_end;  /* logical arena range of its bytes */
+    const char *err;          /* SF_SRC_ERROR: the message, in the arena */
+} pslot;
+
+struct sf_pipe {
+    sf_pipe_src src;
+    pslot *slot;
+    unsigned n, mask;
+    uint8_t *arena;
+    size_t asize;
+    uint64_t wpos;            /* producer: next free logical arena offset */
+
+    _Atomic uint64_t published; /* slots [0, published) are readable */
+    _Atomic uint64_t released;  /* slots [0, released) may be rewritten */
+    _Atomic int stop;           /* consumer asks the producer to end */
+    _Atomic int p_wait, c_wait; /* a side is (about to be) asleep */
+    pthread_mutex_t m;
+    pthread_cond_t cv_p, cv_c;  /* the producer's, the consumer's */
+    pthread_t th;
+
+    /* producer only */
+    uint64_t phead;
+    /* consumer only */
+    uint64_t cidx, cavail;
+    int ended;
+    int cfailures;
+    char cerr[2048];          /* the last error message received */
+};
+
+/* ---- producer ---- */
+
+/* Publish the slots written so far; wake a sleeping consumer once a
+ * quarter of the ring is ready (or always, with force: end, error, the
+ * producer itself about to sleep). */
+static void publish(sf_pipe *p, int force)
+{
+    atomic_store(&p->published, p->phead);
+    if (atomic_load(&p->c_wait) &&
+        (force || p->phead - atomic_load(&p->released) >= p->n / 4)) {
+        pthread_mutex_lock(&p->m);
+        pthread_cond_signal(&p->cv_c);
+        pthread_mutex_unlock(&p->m);
+    }
+}
+
+/* Oldest logical arena offset still in use by an unreleased slot. */
+static uint64_t arena_low(sf_pipe *p)
+{
+    uint64_t rel = atomic_load(&p->released);
+    return rel < p->phead ? p->slot[rel & p->mask].a_start : p->wpos;
+}
+
+/* Logical start for `need` contiguous bytes (not yet reserved). */
+static uint64_t arena_place(const sf_pipe *p, size_t need)
+{
+    uint64_t at = p->wpos, phys = at % p->asize;
+    if (phys + need > p->asize) at += p->asize - phys;   /* restart at the beginning */
+    return at;
+}
+
+static int arena_ok(sf_pipe *p, size_t need)
+{
+    return arena_place(p, need) + need - arena_low(p) <= p->asize;
+}
+
+/* 0 if slot phead may be written and (need > 0) `need` arena bytes are
+ * free; 1 if a slot must be released first; 2 if arena bytes must. */
+static int blocked(sf_pipe *p, size_t need)
+{
+    if (p->phead - atomic_load(&p->released) >= p->n) return 1;
+    return need && !arena_ok(p, need) ? 2 : 0;
+}
+
+/* Wait until slot phead is free and, with need > 0, `need` arena bytes
+ * are; 0, or -1 if asked to stop. Asleep for a slot, the producer is woken
+ * when half the ring is free (one wake-up per n/2 records, not per
+ * record); asleep for arena bytes, at every release. */
+static int reserve(sf_pipe *p, size_t need)
+{
+    if (!blocked(p, need)) return 0;
+    publish(p, 1);
+    pthread_mutex_lock(&p->m);
+    for (;;) {
+        atomic_store(&p->p_wait, blocked(p, need));
+        /* re-check after announcing (seq_cst): the consumer either sees p_wait or made room */
+        if (!blocked(p, need) || atomic_load(&p->stop)) break;
+        pthread_cond_wait(&p->cv_p, &p->m);
+    }
+    atomic_store(&p->p_wait, 0);
+    pthread_mutex_unlock(&p->m);
+    return atomic_load(&p->stop) ? -1 : 0;
+}
+
+/* Copy len bytes at *ptr into the arena at *w (physical), pointing *ptr there. */
+static void carry(uint8_t *base, size_t *w, const uint8_t **ptr, size_t len)
+{
+    if (!*ptr) return;
+    memcpy(base + *w, *ptr, len);
+    *ptr = base + *w;
+    *w += (len + 7) & ~(size_t)7;
+}
+
+/* A pointer into the frame [l2, l2+caplen) moves with it; others are carried. */
+static int in_frame(const sf_pkt *k, const uint8_t *q, size_t len)
+{
+    return k->l2 && q >= k->l2 && q <= k->l2 + k->caplen && len <= (size_t)(k->l2 + k->caplen - q);
+}
+
+#define A8(x) (((size_t)(x) + 7) & ~(size_t)7)
+
+/* Bytes the record in s needs in the arena (error text included). */
+static size_t need_of(sf_src_rc rc, const sf_pkt *k, const char *err)
+{
+    size_t n = 0;
+    if (rc == SF_SRC_PACKET) {
+        if (k->l2) n += A8(k->caplen);
+        if (k->l3 && !in_frame(k, k->l3, k->l3_caplen)) n += A8(k->l3_caplen);
+        if (k->l4 && !in_frame(k, k->l4, k->l4_caplen)) n += A8(k->l4_caplen);
+        if (k->opt && !in_frame(k, k->opt, k->opt_len)) n += A8(k->opt_len);
+        if (k->payload && !in_frame(k, k->payload, k->payload_caplen)) n += A8(k->payload_caplen);
+        if (k->src_name) n += A8(strlen(k->src_name) + 1);
+        if (k->dst_name) n += A8(strlen(k->dst_name) + 1);
+    } else if (rc == SF_SRC_ERROR) {
+        n += A8(strlen(err) + 1);
+    }
+    return n;
+}
+
+static void rebase(const uint8_t *old_l2, const uint8_t *new_l2, const uint8_t **q, uint32_t caplen)
+{
+    if (*q && old_l2 && *q >= old_l2 && *q <= old_l2 + caplen) *q = new_l2 + (*q - old_l2);
+}
+
+/* Move the record's bytes into the arena at logical offset `at`. */
+static void stash(sf_pipe *p, pslot *s, const char *err, uint64_t at, size_t need)
+{
+    uint8_t *base = p->arena;
+    size_t w = (size_t)(at % p->asize);
+    sf_pkt *k = &s->pkt;
+    s->a_start = at;
+    s->a_end = at + need;
+    s->err = NULL;
+    if (s->rc == SF_SRC_ERROR) {
+        size_t l = strlen(err) + 1;
+        memcpy(base + w, err, l);
+        s->err = (const char *)(base + w);
+        return;
+    }
+    if (s->rc != SF_SRC_PACKET) return;
+    const uint8_t *old = k->l2;
+    /* pointers outside the frame first (their test needs the old l2) */
+    if (k->l3 && !in_frame(k, k->l3, k->l3_caplen)) carry(base, &w, &k->l3, k->l3_caplen);
+    if (k->l4 && !in_frame(k, k->l4, k->l4_caplen)) carry(base, &w, &k->l4, k->l4_caplen);
+    if (k->opt && !in_frame(k, k->opt, k->opt_len)) carry(base, &w, &k->opt, k->opt_len);
+    if (k->payload && !in_frame(k, k->payload, k->payload_caplen))
+        carry(base, &w, &k->payload, k->payload_caplen);
+    if (old) {
+        const uint8_t *nw = base + w;
+        memcpy(base + w, old, k->caplen);
+        w += A8(k->caplen);
+        rebase(old, nw, &k->l3, k->caplen);
+        rebase(old, nw, &k->l4, k->caplen);
+        rebase(old, nw, &k->opt, k->caplen);
+        rebase(old, nw, &k->payload, k->caplen);
+        k->l2 = nw;
+    }
+    if (k->src_name) {
+        const uint8_t *q = (const uint8_t *)k->src_name;
+        carry(base, &w, &q, strlen(k->src_name) + 1);
+        k->src_name = (const char *)q;
+    }
+    if (k->dst_name) {
+        const uint8_t *q = (const uint8_t *)k->dst_name;
+        carry(base, &w, &q, strlen(k->dst_name) + 1);
+        k->dst_name = (const char *)q;
+    }
+}
+
+static void *producer(void *arg)
+{
+    sf_pipe *p = arg;
+    for (;;) {
+        if (atomic_load_explicit(&p->stop, memory_order_relaxed)) break;
+        /* the record is read straight into a free slot, then its bytes are
+         * moved into the arena once there is room for them */
+        if (reserve(p, 0) != 0) break;
+        pslot *s = &p->slot[p->phead & p->mask];
+        sf_src_rc rc = p->src.next(p->src.ctx, &s->pkt);
+        const char *err = rc == SF_SRC_ERROR ? p->src.error(p->src.ctx) : "";
+        if (!err) err = "";
+        size_t need = need_of(rc, &s->pkt, err);
+        if (need > p->asize / 2) {         /* cannot happen with a sane arena size */
+            rc = SF_SRC_ERROR;
+            err = "record too large for the reader thread's buffer";
+            need = need_of(rc, &s->pkt, err);
+        }
+        if (reserve(p, need) != 0) break;
+        s->rc = rc;
+        uint64_t at = arena_place(p, need);
+        stash(p, s, err, at, need);
+        p->wpos = at + need;
+        s->failures = p->src.failures(p->src.ctx);
+        p->phead++;
+        if (rc == SF_SRC_END) break;
+        if (rc != SF_SRC_PACKET || (p->phead & (PUBLISH_EVERY - 1)) == 0) publish(p, rc != SF_SRC_PACKET);
+    }
+    publish(p, 1);
+    return NULL;
+}
+
+sf_pipe *sf_pipe_start(const sf_pipe_src *src, unsigned slots, size_t arena)
+{
+    if (slots < 4 || (slots & (slots - 1)) || arena < 4096) return NULL;
+    sf_pipe *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    p->src = *src;
+    p->n = slots;
+    p->mask = slots - 1;
+    p->asize = arena;
+    p->slot = calloc(slots, sizeof *p->slot);
+    p->arena = malloc(arena);
+    if (!p->slot || !p->arena) goto fail;
+    if (pthread_mutex_init(&p->m, NULL)) goto fail;
+    if (pthread_cond_init(&p->cv_p, NULL)) { pthread_mutex_destroy(&p->m); goto fail; }
+    if (pthread_cond_init(&p->cv_c, NULL)) {
+        pthread_cond_destroy(&p->cv_p);
+        pthread_mutex_destroy(&p->m);
+        goto fail;
+    }
+    if (pthread_create(&p->th, NULL, producer, p)) {
+        pthread_cond_destroy(&p->cv_c);
+        pthread_cond_destroy(&p->cv_p);
+        pthread_mutex_destroy(&p->m);
+        goto fail;
+    }
+    return p;
+fail:
+    free(p->slot);
+    free(p->arena);
+    free(p);
+    return NULL;
+}
+
+/* ---- consumer ---- */
+
+/* Hand slots [0, upto) back; wake the producer if it sleeps and has room now. */
+static void release(sf_pipe *p, uint64_t upto)
+{
+    atomic_store(&p->released, upto);
+    int w = atomic_load(&p->p_wait);
+    if (w && (w == 2 || atomic_load(&p->published) - upto <= p->n / 2)) {
+        pthread_mutex_lock(&p->m);
+        pthread_cond_signal(&p->cv_p);
+        pthread_mutex_unlock(&p->m);
+    }
+}
+
+sf_src_rc sf_pipe_next(sf_pipe *p, const sf_pkt **out)
+{
+    if (p->ended) return SF_SRC_END;
+    /* the slot returned last call is done with */
+    if ((p->cidx & (PUBLISH_EVERY - 1)) == 0 || p->cidx == p->cavail) release(p, p->cidx);
+    if (p->cidx == p->cavail) {
+        p->cavail = atomic_load(&p->published);
+        if (p->cidx == p->cavail) {
+            pthread_mutex_lock(&p->m);
+            for (;;) {
+                atomic_store(&p->c_wait, 1);
+                p->cavail = atomic_load(&p->published);
+                if (p->cidx != p->cavail) break;
+                pthread_cond_wait(&p->cv_c, &p->m);
+            }
+            atomic_store(&p->c_wait, 0);
+            pthread_mutex_unlock(&p->m);
+        }
+    }
+    const pslot *s = &p->slot[p->cidx & p->mask];
+    p->cidx++;
+    p->cfailures = s->failures;
+    if (s->rc == SF_SRC_END) {
+        p->ended = 1;
+        return SF_SRC_END;
+    }
+    if (s->rc == SF_SRC_ERROR) {
+        snprintf(p->cerr, sizeof p->cerr, "%s", s->err ? s->err : "");
+        return SF_SRC_ERROR;
+    }
+    *out = &s->pkt;
+    return s->rc;
+}
+
+const char *sf_pipe_error(const sf_pipe *p) { return p->cerr; }
+
+int sf_pipe_failures(const sf_pipe *p) { return p->cfailures; }
+
+void sf_pipe_stop(sf_pipe *p)
+{
+    if (!p) return;
+    atomic_store(&p->stop, 1);
+    pthread_mutex_lock(&p->m);
+    pthread_cond_signal(&p->cv_p);
+    pthread_mutex_unlock(&p->m);
+    pthread_join(p->th, NULL);
+    pthread_cond_destroy(&p->cv_c);
+    pthread_cond_destroy(&p->cv_p);
+    pthread_mutex_destroy(&p->m);
+    free(p->slot);
+    free(p->arena);
+    free(p);
+}
