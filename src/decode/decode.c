@@ -1,7 +1,7 @@
-/* \summary: decoder entry point: link -> IPv4/IPv6 -> TCP, into one sf_pkt */
+/* \summary: the general decoder: link -> IPv4/IPv6 -> TCP, into one sf_pkt, for every frame the fast path (fast.c) leaves */
 #include "decode_int.h"
 
-sf_dec_status sf_decode(sf_pkt *p, int dlt, const uint8_t *data)
+sf_dec_status sf_dec_general(sf_pkt *p, int dlt, const uint8_t *data)
 {
     /* keep what the caller set; clear everything else */
     uint64_t frame = p->frame;

@@ -4,6 +4,12 @@
 #include "decode.h"
 #include "../util/cursor.h"
 
+/* The general decoder (decode.c): sf_decode's contract, for any frame.
+ * sf_decode (fast.c) tries the fast path first and calls this for every
+ * frame the fast path does not take; both must give the same sf_pkt (the
+ * unit tests compare them field by field on mutated frames). */
+sf_dec_status sf_dec_general(sf_pkt *p, int dlt, const uint8_t *data);
+
 /* Link layer (link.c): consume the link header of type `dlt` from *c and
  * leave the cursor at the network header. Sets p->ethertype, p->nvlan,
  * p->vlan[]. Returns SF_DEC_TCP to go on with *ethertype (0x0800/0x86dd),

@@ -13,22 +13,35 @@ void sf_dec_tcp_options(sf_pkt *p)
     p->ts_val = p->ts_ecr = 0;
     p->nsack = 0;
     if (!p->opt) return;
+    /* each option is read in place once its kind, length and body are
+     * known to be there (peeks at offsets below `len`, checked) */
     sf_cur c = sf_cur_make(p->opt, p->opt_len);
-    while (sf_cur_left(&c) > 0) {
-        uint8_t kind = sf_get_u8(&c);
+    if (sf_cur_left(&c) == 20 && sf_peek_be16(&c, 0) == 0x0204 &&
+        sf_peek_be32(&c, 4) == 0x0402080a && (sf_peek_be32(&c, 16) >> 8) == 0x010303) {
+        /* Linux's SYN and SYN-ACK: mss, sackOK, timestamps, nop, wscale --
+         * what the loop below finds too, in one step */
+        p->mss = sf_peek_be16(&c, 2);
+        p->sack_perm = 1;
+        p->has_ts = 1;
+        p->ts_val = sf_peek_be32(&c, 8);
+        p->ts_ecr = sf_peek_be32(&c, 12);
+        p->wscale = (int8_t)sf_peek_u8(&c, 19);
+        return;
+    }
+    while (sf_cur_has(&c, 1)) {
+        uint8_t kind = sf_peek_u8(&c, 0);
         if (kind == OPT_EOL) break;
-        if (kind == OPT_NOP) continue;
-        uint8_t len = sf_get_u8(&c);
-        if (!sf_cur_ok(&c) || len < 2) break; /* malformed: stop, keep what we have */
-        int sh = 0;
-        sf_cur b = sf_cur_sub(&c, (size_t)len - 2, &sh);
-        if (sh) break; /* cut by snaplen */
+        if (kind == OPT_NOP) { sf_cur_skip(&c, 1); continue; }
+        if (!sf_cur_has(&c, 2)) break; /* no length byte: stop, keep what we have */
+        uint8_t len = sf_peek_u8(&c, 1);
+        if (len < 2) break;            /* malformed: stop, keep what we have */
+        if (!sf_cur_has(&c, len)) break; /* cut by snaplen */
         switch (kind) {
         case OPT_MSS:
-            if (len == 4) p->mss = sf_get_be16(&b);
+            if (len == 4) p->mss = sf_peek_be16(&c, 2);
             break;
         case OPT_WSCALE:
-            if (len == 3) p->wscale = (int8_t)sf_get_u8(&b);
+            if (len == 3) p->wscale = (int8_t)sf_peek_u8(&c, 2);
             break;
         case OPT_SACKOK:
             if (len == 2) p->sack_perm = 1;
@@ -36,15 +49,15 @@ void sf_dec_tcp_options(sf_pkt *p)
         case OPT_TS:
             if (len == 10) {
                 p->has_ts = 1;
-                p->ts_val = sf_get_be32(&b);
-                p->ts_ecr = sf_get_be32(&b);
+                p->ts_val = sf_peek_be32(&c, 2);
+                p->ts_ecr = sf_peek_be32(&c, 6);
             }
             break;
         case OPT_SACK:
             if ((len - 2) % 8 == 0) {
-                while (sf_cur_left(&b) >= 8 && p->nsack < SF_MAX_SACK) {
-                    p->sack[p->nsack][0] = sf_get_be32(&b);
-                    p->sack[p->nsack][1] = sf_get_be32(&b);
+                for (size_t o = 2; o + 8 <= len && p->nsack < SF_MAX_SACK; o += 8) {
+                    p->sack[p->nsack][0] = sf_peek_be32(&c, o);
+                    p->sack[p->nsack][1] = sf_peek_be32(&c, o + 4);
                     p->nsack++;
                 }
             }
@@ -52,6 +65,7 @@ void sf_dec_tcp_options(sf_pkt *p)
         default:
             break;
         }
+        sf_cur_skip(&c, len);
     }
 }
 

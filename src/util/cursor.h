@@ -81,6 +81,39 @@ static inline int sf_get_bytes(sf_cur *c, void *dst, size_t n)
     c->p += n;
     return 0;
 }
+/* Fixed-offset peeks for fast paths: read the bytes at c->p + off without
+ * moving the cursor or touching err. Each still checks that off + size
+ * bytes are there and fails closed (returns 0 / -1) if not; after one
+ * sf_cur_has(c, n) test with off + size <= n the compiler folds that check
+ * away, so a header read this way costs no more than raw loads. */
+static inline uint8_t sf_peek_u8(const sf_cur *c, size_t off)
+{
+    if (sf_cur_left(c) < off + 1) return 0;
+    return c->p[off];
+}
+static inline uint16_t sf_peek_be16(const sf_cur *c, size_t off)
+{
+    if (sf_cur_left(c) < off + 2) return 0;
+    const uint8_t *q = c->p + off;
+    return (uint16_t)((q[0] << 8) | q[1]);
+}
+static inline uint32_t sf_peek_be32(const sf_cur *c, size_t off)
+{
+    if (sf_cur_left(c) < off + 4) return 0;
+    const uint8_t *q = c->p + off;
+    return ((uint32_t)q[0] << 24) | ((uint32_t)q[1] << 16) | ((uint32_t)q[2] << 8) | q[3];
+}
+static inline int sf_peek_bytes(const sf_cur *c, size_t off, void *dst, size_t n)
+{
+    if (sf_cur_left(c) < off + n) return -1;
+    memcpy(dst, c->p + off, n);
+    return 0;
+}
+/* Cut the cursor to at most n bytes from here (never lengthens it). */
+static inline void sf_cur_limit(sf_cur *c, size_t n)
+{
+    if (sf_cur_left(c) > n) c->end = c->p + n;
+}
 /* A sub-cursor over the next n bytes (clamped to what is there; *short_out
  * set to 1 when fewer than n bytes remain). The parent advances past them. */
 static inline sf_cur sf_cur_sub(sf_cur *c, size_t n, int *short_out)

@@ -358,3 +358,161 @@ TEST(options_sack_and_malformed_lengths)
     T_EQ_INT(t.wscale, 7);
     T_EQ_INT(t.sack_perm, 1);
 }
+
+/* ---- the fast path (fast.c) against the general decoder ---- */
+
+#include "../../src/decode/decode_int.h"
+
+/* The name of the first field in which a and b differ, or NULL. `why`
+ * is compared as text, everything else as stored. */
+static const char *pkt_diff(const sf_pkt *a, const sf_pkt *b)
+{
+#define D(f) if (memcmp(&a->f, &b->f, sizeof a->f)) return #f;
+    D(frame) D(ts.sec) D(ts.nsec) D(ts.prec) D(caplen) D(wirelen) D(dlt) D(status) D(l2)
+    D(ethertype) D(nvlan) D(vlan) D(ipver) D(src) D(dst) D(l3) D(l3_caplen) D(ip_hlen) D(ip_len)
+    D(ttl) D(tos) D(ip_id) D(ip_frag) D(flowlabel) D(ip_first_frag) D(l4) D(l4_caplen) D(seg_len)
+    D(sport) D(dport) D(seq) D(ack) D(flags) D(win) D(cksum) D(urp) D(hlen) D(trunc_hdr)
+    D(trunc_opt) D(bad_hlen) D(opt) D(opt_len) D(mss) D(wscale) D(sack_perm) D(has_ts) D(ts_val)
+    D(ts_ecr) D(nsack) D(sack) D(src_name) D(dst_name) D(ts_missing) D(len) D(payload)
+    D(payload_caplen) D(ts_td_usec)
+#undef D
+    if ((a->why == NULL) != (b->why == NULL) || (a->why && strcmp(a->why, b->why))) return "why";
+    return NULL;
+}
+
+static uint32_t rng_state = 2463534242u;
+static uint32_t rng(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 17;
+    rng_state ^= rng_state << 5;
+    return rng_state;
+}
+
+/* Decode buf[0..caplen) both ways: sf_decode into a record left dirty (by
+ * the frame before, or garbage: every field must be written) and the
+ * general decoder into a clean one. Returns the differing field or NULL. */
+static const char *both_ways(int dlt, const uint8_t *buf, uint32_t caplen, uint32_t wirelen,
+                             sf_pkt *dirty, sf_dec_status *st)
+{
+    sf_pkt ref;
+    memset(&ref, 0, sizeof ref);
+    if (rng() % 4 == 0) memset(dirty, (int)(rng() & 0xff), sizeof *dirty);
+    ref.frame = dirty->frame = 9;
+    ref.ts.sec = dirty->ts.sec = 1700000000;
+    ref.ts.nsec = dirty->ts.nsec = 5000;
+    ref.ts.prec = dirty->ts.prec = 6;
+    ref.ts_td_usec = dirty->ts_td_usec = 5;
+    ref.caplen = dirty->caplen = caplen;
+    ref.wirelen = dirty->wirelen = wirelen;
+    sf_dec_general(&ref, dlt, buf);
+    *st = sf_decode(dirty, dlt, buf);
+    return pkt_diff(dirty, &ref);
+}
+
+TEST(fast_path_equals_general_decoder)
+{
+    static const uint8_t ts_opts[12] = { 1, 1, 8, 10, 0, 0, 1, 0, 0, 0, 2, 0 };
+    static const uint8_t sack_opts[24] = { 1, 1, 8, 10, 0, 0, 1, 0, 0, 0, 2, 0,
+                                           1, 1, 5, 10, 0, 0, 0, 5, 0, 0, 0, 9 };
+    static const uint8_t odd_opts[8] = { 3, 3, 14, 2, 4, 2, 0, 0 }; /* wscale 14, sackOK, EOL */
+    const struct { const uint8_t *o; size_t n; } opts[] = {
+        { NULL, 0 }, { ts_opts, 12 }, { syn_opts, 20 }, { sack_opts, 24 }, { odd_opts, 8 } };
+    /* link prefixes: Ethernet with 0..3 VLAN tags, SLL, SLL2, raw, IPv4/IPv6 link types */
+    enum { L_ETH, L_VLAN1, L_VLAN2, L_VLAN3, L_SLL, L_SLL2, L_RAW, L_DLT_IP, L_NLINK };
+    long ntcp = 0, nother = 0, nframes = 0;
+    sf_pkt dirty;
+    memset(&dirty, 0xa5, sizeof dirty);
+    for (int link = 0; link < L_NLINK; link++)
+        for (int ipv = 4; ipv <= 6; ipv += 2)
+            for (int ihl = 5; ihl <= (ipv == 4 ? 6 : 5); ihl++)
+                for (size_t oi = 0; oi < sizeof opts / sizeof opts[0]; oi++) {
+                    pb p = { .n = 0 };
+                    unsigned et = ipv == 4 ? 0x0800 : 0x86dd;
+                    int dlt = DLT_EN10MB;
+                    switch (link) {
+                    case L_ETH: eth(&p, et); break;
+                    case L_VLAN1: case L_VLAN2: case L_VLAN3:
+                        eth(&p, 0x8100);
+                        for (int v = 0; v < link - L_ETH; v++) {
+                            put16(&p, 0x3000u | (unsigned)(10 + v));
+                            put16(&p, v + 1 < link - L_ETH ? 0x8100 : et);
+                        }
+                        break;
+                    case L_SLL:
+                        dlt = DLT_LINUX_SLL;
+                        put16(&p, 0); put16(&p, 1); put16(&p, 6); put32(&p, 0); put32(&p, 0); put16(&p, et);
+                        break;
+                    case L_SLL2:
+                        dlt = 276;
+                        put16(&p, et); put16(&p, 0); put32(&p, 3); put16(&p, 1); put8(&p, 0); put8(&p, 6);
+                        put32(&p, 0); put32(&p, 0);
+                        break;
+                    case L_RAW: dlt = DLT_RAW; break;
+                    case L_DLT_IP: dlt = ipv == 4 ? 228 : 229; break;
+                    }
+                    size_t tcp_len = 20 + opts[oi].n + 30;
+                    if (ipv == 4) ipv4(&p, (unsigned)ihl, (unsigned)(ihl * 4 + tcp_len), 0x4000, 6);
+                    else ipv6(&p, (unsigned)tcp_len, 6);
+                    tcp(&p, 0x018, opts[oi].o, opts[oi].n);
+                    for (int i = 0; i < 30; i++) put8(&p, 'a' + i % 26);
+                    size_t l3 = p.n - (ipv == 4 ? (size_t)ihl * 4 : 40) - tcp_len;
+                    for (int m = 0; m < 400; m++) {
+                        pb q = p;
+                        uint32_t caplen = (uint32_t)q.n, wirelen = (uint32_t)q.n;
+                        if (m > 0) {
+                            /* a few bytes changed in the headers (biased to values
+                             * that matter there), the snaplen or the wire length */
+                            static const uint8_t vals[] = { 0, 1, 2, 5, 6, 8, 10, 0x44, 0x45, 0x46,
+                                                            0x4f, 0x60, 0x81, 0x86, 0xdd, 0xff };
+                            int k = 1 + (int)(rng() % 3);
+                            for (int j = 0; j < k; j++) {
+                                size_t at = rng() % (l3 + 20 + 20 + opts[oi].n + 4);
+                                q.b[at] = rng() % 2 ? vals[rng() % sizeof vals] : (uint8_t)rng();
+                            }
+                            switch (rng() % 4) {
+                            case 0: caplen = rng() % (caplen + 1); break;
+                            case 1: wirelen = rng() % (wirelen + 60); break;
+                            case 2: wirelen += rng() % 2000; break;
+                            default: break;
+                            }
+                            if (caplen > wirelen && rng() % 2) wirelen = caplen;
+                        }
+                        sf_dec_status st;
+                        const char *d = both_ways(dlt, q.b, caplen, wirelen, &dirty, &st);
+                        nframes++;
+                        if (st == SF_DEC_TCP) ntcp++; else nother++;
+                        if (d) {
+                            fprintf(stderr, "link %d ipv%d ihl %d opts %zu mutation %d: ", link, ipv, ihl, oi, m);
+                            T_EQ_STR(d, "(no difference)");
+                            return;
+                        }
+                    }
+                }
+    /* both outcomes well represented */
+    T_CHECK(ntcp > nframes / 4);
+    T_CHECK(nother > nframes / 10);
+}
+
+TEST(cursor_peeks_fail_closed)
+{
+    static const uint8_t b[6] = { 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc };
+    sf_cur c = sf_cur_make(b, sizeof b);
+    T_EQ_INT(sf_peek_u8(&c, 5), 0xbc);
+    T_EQ_INT(sf_peek_be16(&c, 4), 0x9abc);
+    T_EQ_INT(sf_peek_be32(&c, 2), 0x56789abc);
+    T_EQ_INT(sf_peek_u8(&c, 6), 0);       /* past the end: 0, nothing read */
+    T_EQ_INT(sf_peek_be16(&c, 5), 0);
+    T_EQ_INT(sf_peek_be32(&c, 3), 0);
+    uint8_t d[2] = { 7, 7 };
+    T_EQ_INT(sf_peek_bytes(&c, 5, d, 2), -1);
+    T_EQ_INT(d[0], 7);
+    T_EQ_INT(sf_peek_bytes(&c, 4, d, 2), 0);
+    T_EQ_INT(d[1], 0xbc);
+    T_CHECK(sf_cur_ok(&c) && c.p == b);   /* peeks never move or fail the cursor */
+    sf_cur_limit(&c, 10);                 /* never lengthens */
+    T_EQ_INT(sf_cur_left(&c), 6);
+    sf_cur_limit(&c, 3);
+    T_EQ_INT(sf_cur_left(&c), 3);
+    T_EQ_INT(sf_peek_be32(&c, 0), 0);
+}
