@@ -88,23 +88,6 @@ static char *col_r(char *q, const char *s, size_t n, size_t w, int gap)
 
 static char *col_ls(char *q, const char *s, size_t w, int gap) { return col_l(q, s, strlen(s), w, gap); }
 
-/* seconds as a short human duration: 438us, 12.5ms, 3.20s, 1h02m */
-static void dur_str(char *b, size_t n, int64_t ns)
-{
-    if (ns < 0) {
-        snprintf(b, n, "-");
-    } else if (ns < 1000000) {
-        snprintf(b, n, "%lldus", (long long)(ns / 1000));
-    } else if (ns < 1000000000LL) {
-        snprintf(b, n, "%.1fms", (double)ns / 1e6);
-    } else if (ns < 3600LL * 1000000000LL) {
-        snprintf(b, n, "%.2fs", (double)ns / 1e9);
-    } else {
-        long long s = (long long)(ns / 1000000000LL);
-        snprintf(b, n, "%lldh%02lldm", s / 3600, (s / 60) % 60);
-    }
-}
-
 /* untrusted bytes, printable ASCII kept, others \xNN, at most max bytes of input */
 static void safe_str(sf_out *o, const char *s, size_t max)
 {
@@ -132,11 +115,14 @@ static void app_str(sf_out *o, const sf_conn_app *a)
             safe_str(o, a->sni, 48);
         }
         const char *v = a->tls_version && sf_tls_version_name ? sf_tls_version_name(a->tls_version) : NULL;
-        if (v)
-            sf_out_printf(o, " %s", v);
+        if (v) {
+            sf_out_chr(o, ' ');
+            sf_out_str(o, v);
+        }
         if (a->alert_desc >= 0) {
             const char *ad = sf_tls_alert_name ? sf_tls_alert_name(a->alert_desc) : NULL;
-            sf_out_printf(o, " alert(%s) %s", a->alert_from ? "server" : "client", ad ? ad : "?");
+            sf_out_str(o, a->alert_from ? " alert(server) " : " alert(client) ");
+            sf_out_str(o, ad ? ad : "?");
         }
     } else if (a->proto == SF_APP_HTTP) {
         sf_out_str(o, "http");
@@ -146,10 +132,17 @@ static void app_str(sf_out *o, const sf_conn_app *a)
             sf_out_chr(o, ' ');
             safe_str(o, a->http_uri, 40);
         }
-        if (a->http_status)
-            sf_out_printf(o, " %d", a->http_status);
-        if (a->http_requests > 1 || a->http_responses > 1)
-            sf_out_printf(o, " (%u req, %u resp)", a->http_requests, a->http_responses);
+        if (a->http_status) {
+            sf_out_chr(o, ' ');
+            sf_out_i64(o, a->http_status);
+        }
+        if (a->http_requests > 1 || a->http_responses > 1) {
+            sf_out_str(o, " (");
+            sf_out_u64(o, a->http_requests);
+            sf_out_str(o, " req, ");
+            sf_out_u64(o, a->http_responses);
+            sf_out_str(o, " resp)");
+        }
     } else {
         sf_out_chr(o, '-');
     }
@@ -200,12 +193,13 @@ static void cv_conn(void *self, const sf_conn *c)
     *e++ = '/';
     e = sf_fmt_u64(e, c->s2c.bytes);
     q = col_r(q, t, (size_t)(e - t), 15, 1);
-    dur_str(t, 24, c->irtt_ns);
-    q = col_r(q, t, strlen(t), 8, 1);
+    /* durations: "%.1fms"/"%.2fs" of a double, reproduced without printf */
+    e = sf_fmt_dur(t, c->irtt_ns);
+    q = col_r(q, t, (size_t)(e - t), 8, 1);
     int64_t d = (c->last_ts.sec - c->first_ts.sec) * 1000000000LL +
                 ((int64_t)c->last_ts.nsec - (int64_t)c->first_ts.nsec);
-    dur_str(t, 24, d);
-    q = col_r(q, t, strlen(t), 9, 2);
+    e = sf_fmt_dur(t, d);
+    q = col_r(q, t, (size_t)(e - t), 9, 2);
     q = col_ls(q, c->zeek_state[0] ? c->zeek_state : "-", 6, 1);
     q = col_l(q, c->zeek_history[0] ? c->zeek_history : "-",
               c->zeek_history[0] ? strnlen(c->zeek_history, sizeof c->zeek_history) : 1, 14, 1);

@@ -1,5 +1,6 @@
 /* \summary: printf-free formatting of numbers and IP addresses into caller buffers */
 #include "fmt.h"
+#include <stdio.h>
 #include <string.h>
 
 static const char digits2[201] =
@@ -7,41 +8,154 @@ static const char digits2[201] =
     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
 
-static int ndigits(uint64_t v)
+/* 10^i for the digit count below */
+static const uint32_t pow10_32[10] = {
+    1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u, 1000000000u,
+};
+
+/* Decimal digits of v (1 for 0): log2 from the highest bit, * log10(2)
+ * (1233/4096), corrected by one compare. */
+static inline int ndigits32(uint32_t v)
 {
-    int n = 1;
-    while (v >= 10000) { v /= 10000; n += 4; }
-    if (v >= 1000) return n + 3;
-    if (v >= 100) return n + 2;
-    if (v >= 10) return n + 1;
-    return n;
+    int t = ((32 - __builtin_clz(v | 1)) * 1233) >> 12;
+    return t + 1 - (v < pow10_32[t]);
 }
 
-/* Writes exactly n digits of v (n >= ndigits(v)) at q. */
-static char *put_digits(char *q, uint64_t v, int n)
+/*
+ * Exactly n digits (1 <= n <= 10) of v < 10^n, left to right, with one
+ * multiplication per pair and no division. v / 10^r (r = the digits after
+ * the leading one or two, even) is taken as a fixed-point number with 57
+ * fraction bits: t = v * ceil(2^57 / 10^r). Its integer part is the
+ * leading digit(s); each further pair is the integer part of the fraction
+ * times 100. This is exact as long as the excess of t over v * 2^57 / 10^r,
+ * below v * e / 2^57 with e = ceil - exact < 1, stays under one unit of
+ * the r-th decimal (2^57 / 10^r): at worst 7.2e-9 against 1e-8 (r = 8,
+ * v = 2^32 - 1, e = 0.242). No product overflows 2^64: v < 10^(r+2) gives
+ * v * ceil(2^57 / 10^r) < 100 * 2^57 + 10^(r+2) ~ 1.44e19, and a fraction
+ * times 100 is below 100 * 2^57. (Checked for every 32-bit value against
+ * a division-based writer when written; test_out.c sweeps a sample.)
+ */
+#define FX_BITS 57
+#define FX_MASK ((UINT64_C(1) << FX_BITS) - 1)
+static const uint64_t fx_recip[5] = {
+    0,
+    (UINT64_C(1) << FX_BITS) / 100u + 1,
+    (UINT64_C(1) << FX_BITS) / 10000u + 1,
+    (UINT64_C(1) << FX_BITS) / 1000000u + 1,
+    (UINT64_C(1) << FX_BITS) / 100000000u + 1,
+};
+
+static inline char *put_fixed32(char *q, uint32_t v, int n)
 {
-    char *e = q + n, *p = e;
-    while (v >= 100) {
-        unsigned r = (unsigned)(v % 100);
-        v /= 100;
-        p -= 2;
-        memcpy(p, digits2 + 2 * r, 2);
+    if (n <= 2) {
+        if (n == 2) {
+            memcpy(q, digits2 + 2 * v, 2);
+            return q + 2;
+        }
+        *q = (char)('0' + v);
+        return q + 1;
     }
-    if (v >= 10) { p -= 2; memcpy(p, digits2 + 2 * v, 2); }
-    else *--p = (char)('0' + v);
-    while (p > q) *--p = '0';
-    return e;
+    int pairs = (n - 1) >> 1;                 /* r / 2 */
+    uint64_t t = (uint64_t)v * fx_recip[pairs];
+    unsigned lead = (unsigned)(t >> FX_BITS);
+    if (n & 1) {
+        *q++ = (char)('0' + lead);
+    } else {
+        memcpy(q, digits2 + 2 * lead, 2);
+        q += 2;
+    }
+    do {
+        t = (t & FX_MASK) * 100;
+        memcpy(q, digits2 + 2 * (t >> FX_BITS), 2);
+        q += 2;
+    } while (--pairs);
+    return q;
+}
+
+char *sf_fmt_u32(char *q, uint32_t v)
+{
+    return put_fixed32(q, v, ndigits32(v));
+}
+
+char *sf_fmt_digits(char *q, uint64_t v, int n)
+{
+    if (n <= 0)
+        return q;
+    if (n <= 9)
+        return put_fixed32(q, (uint32_t)(v % pow10_32[n]), n);
+    /* the low 9 digits, then the rest */
+    q = sf_fmt_digits(q, v / 1000000000u, n - 9);
+    return put_fixed32(q, (uint32_t)(v % 1000000000u), 9);
 }
 
 char *sf_fmt_u64(char *q, uint64_t v)
 {
-    return put_digits(q, v, ndigits(v));
+    if (v <= UINT32_MAX)
+        return sf_fmt_u32(q, (uint32_t)v);
+    /* 10 to 20 digits: the high part, then exactly 9 */
+    q = sf_fmt_u64(q, v / 1000000000u);
+    return put_fixed32(q, (uint32_t)(v % 1000000000u), 9);
 }
 
 char *sf_fmt_u64_pad(char *q, uint64_t v, int width)
 {
-    int n = ndigits(v);
-    return put_digits(q, v, n > width ? n : width);
+    char t[SF_FMT_U64_MAX];
+    int n = (int)(sf_fmt_u64(t, v) - t);
+    for (; n < width; width--)
+        *q++ = '0';
+    memcpy(q, t, (size_t)n);
+    return q + n;
+}
+
+/* "%.<d>f" of a double that is num/den rounded (num >= 0, den = 10^k):
+ * the value in units of 10^-d is num/unit rounded, unit = den/10^d. The
+ * double's own rounding error (< 2^-53 relative) can only matter at an
+ * exact half, rem == unit/2: that case (one value in `unit`) is left to
+ * printf on the same double. Returns NULL for the fallback. */
+static char *fixed_dec(char *q, uint64_t num, uint64_t unit, int d)
+{
+    uint64_t r = num / unit, rem = num % unit;
+    if (2 * rem == unit)
+        return NULL;
+    r += 2 * rem > unit;
+    uint32_t scale = pow10_32[d];
+    q = sf_fmt_u64(q, r / scale);
+    *q++ = '.';
+    return put_fixed32(q, (uint32_t)(r % scale), d);
+}
+
+char *sf_fmt_dur(char *q, int64_t ns)
+{
+    char *e;
+    if (ns < 0) {
+        *q = '-';
+        return q + 1;
+    }
+    if (ns < 1000000) {
+        q = sf_fmt_u64(q, (uint64_t)ns / 1000);
+        memcpy(q, "us", 2);
+        return q + 2;
+    }
+    if (ns < 1000000000LL) {
+        e = fixed_dec(q, (uint64_t)ns, 100000, 1);
+        if (!e)
+            return q + snprintf(q, SF_FMT_DUR_MAX, "%.1fms", (double)ns / 1e6);
+        memcpy(e, "ms", 2);
+        return e + 2;
+    }
+    if (ns < 3600LL * 1000000000LL) {
+        e = fixed_dec(q, (uint64_t)ns, 10000000, 2);
+        if (!e)
+            return q + snprintf(q, SF_FMT_DUR_MAX, "%.2fs", (double)ns / 1e9);
+        *e = 's';
+        return e + 1;
+    }
+    uint64_t s = (uint64_t)ns / 1000000000u;
+    q = sf_fmt_u64(q, s / 3600);
+    *q++ = 'h';
+    q = put_fixed32(q, (uint32_t)((s / 60) % 60), 2);
+    *q = 'm';
+    return q + 1;
 }
 
 static char *put_octet(char *q, unsigned v)

@@ -19,6 +19,17 @@ char *sf_fmt_u64(char *q, uint64_t v);
 /* Decimal zero-padded to at least `width` digits (width <= 20), as
  * printf("%0*llu"); more digits are written when v needs them. Room: 20. */
 char *sf_fmt_u64_pad(char *q, uint64_t v, int width);
+/* Decimal of a 32-bit value, as printf("%u"). Room: 10. */
+char *sf_fmt_u32(char *q, uint32_t v);
+/* Exactly n decimal digits (0 <= n <= 19) of v, zero-padded, as
+ * printf("%0*llu") for v < 10^n (higher digits are dropped): fractions. Room: n. */
+char *sf_fmt_digits(char *q, uint64_t v, int n);
+/* A duration in the conns view's short form, as printf would write it:
+ * "-" (ns < 0), "%lldus" (< 1 ms), "%.1fms" of ns/1e6 (< 1 s), "%.2fs" of
+ * ns/1e9 (< 1 h), else "%lldh%02lldm". The double's rounding is reproduced
+ * exactly (round half to even of the binary value). Room: SF_FMT_DUR_MAX. */
+#define SF_FMT_DUR_MAX 32
+char *sf_fmt_dur(char *q, int64_t ns);
 /* Dotted quad, as printf("%u.%u.%u.%u"). Room: SF_FMT_IP4_MAX. */
 char *sf_fmt_ipv4(char *q, const uint8_t a[4]);
 /* The same text as glibc inet_ntop(AF_INET6) (RFC 5952 style: lower-case

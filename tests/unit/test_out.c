@@ -31,6 +31,110 @@ TEST(fmt_u64_matches_printf)
     T_EQ_INT(bad, 0);
 }
 
+/* a small deterministic generator for the sweeps below */
+static uint64_t t_rng(uint64_t *s)
+{
+    *s ^= *s << 13; *s ^= *s >> 7; *s ^= *s << 17;
+    return *s;
+}
+
+TEST(fmt_u32_and_digits_match_printf)
+{
+    char b[32], want[32];
+    int bad = 0;
+    uint64_t s = 88172645463325252ull;
+    for (int i = 0; i < 200000; i++) {
+        uint64_t r = t_rng(&s);
+        uint32_t v = (uint32_t)(r >> (r & 31));           /* every magnitude */
+        snprintf(want, sizeof want, "%u", v);
+        if (strcmp(fmt_str(b, sf_fmt_u32(b, v)), want)) bad++;
+        uint64_t w = r >> (r & 63);
+        snprintf(want, sizeof want, "%llu", (unsigned long long)w);
+        if (strcmp(fmt_str(b, sf_fmt_u64(b, w)), want)) bad++;
+        int n = (int)(r % 20);
+        uint64_t m = 1;
+        for (int k = 0; k < n; k++) m *= 10;
+        snprintf(want, sizeof want, "%0*llu", n, (unsigned long long)(w % m));
+        if (n == 0) want[0] = '\0';                     /* "%00llu" of 0 is "0" */
+        if (strcmp(fmt_str(b, sf_fmt_digits(b, w, n)), want)) bad++;
+    }
+    T_EQ_INT(bad, 0);
+    /* the fixed-point digit writer, against division: a stride through all
+     * of 32 bits, the values around each power of ten, all of 0..10^6 at
+     * fixed widths 6 to 8 (fractions) */
+    bad = 0;
+    for (uint64_t x = 0; x <= UINT32_MAX; x += 4099) {
+        snprintf(want, sizeof want, "%u", (uint32_t)x);
+        if (strcmp(fmt_str(b, sf_fmt_u32(b, (uint32_t)x)), want)) bad++;
+    }
+    for (uint64_t p = 10; p <= 10000000000ull; p *= 10)
+        for (uint64_t x = p - 300; x < p + 300 && x <= UINT32_MAX; x++) {
+            snprintf(want, sizeof want, "%u", (uint32_t)x);
+            if (strcmp(fmt_str(b, sf_fmt_u32(b, (uint32_t)x)), want)) bad++;
+        }
+    for (uint32_t x = 0; x < 1000000; x++)
+        for (int n = 6; n <= 8; n++) {
+            char *e = sf_fmt_digits(b, x, n);
+            uint32_t y = x;
+            for (int k = n - 1; k >= 0; k--, y /= 10)
+                if (b[k] != (char)('0' + y % 10)) bad++;
+            if (e != b + n) bad++;
+        }
+    T_EQ_INT(bad, 0);
+    T_EQ_STR(fmt_str(b, sf_fmt_u32(b, 4294967295u)), "4294967295");
+    T_EQ_STR(fmt_str(b, sf_fmt_digits(b, 41, 6)), "000041");
+    T_EQ_STR(fmt_str(b, sf_fmt_digits(b, 1234567, 6)), "234567");
+}
+
+/* the conns view's durations, as it wrote them with snprintf */
+static void dur_printf(char *b, size_t n, int64_t ns)
+{
+    if (ns < 0) snprintf(b, n, "-");
+    else if (ns < 1000000) snprintf(b, n, "%lldus", (long long)(ns / 1000));
+    else if (ns < 1000000000LL) snprintf(b, n, "%.1fms", (double)ns / 1e6);
+    else if (ns < 3600LL * 1000000000LL) snprintf(b, n, "%.2fs", (double)ns / 1e9);
+    else {
+        long long s = (long long)(ns / 1000000000LL);
+        snprintf(b, n, "%lldh%02lldm", s / 3600, (s / 60) % 60);
+    }
+}
+
+TEST(fmt_dur_matches_printf)
+{
+    char b[SF_FMT_DUR_MAX + 1], want[64];
+    int bad = 0;
+    static const int64_t edge[] = {
+        -1, 0, 999, 1000, 999999, 1000000, 1049999, 1050000, 1250000, 1350000, 1150000,
+        2500000, 999949999, 999950000, 999950001, 999999999, 1000000000, 1005000000,
+        1015000000, 1125000000, 2675000000LL, 3599994999999LL, 3599995000000LL,
+        3599999999999LL, 3600000000000LL, 3660000000000LL, 86399999999999LL,
+        INT64_MAX,
+    };
+    for (size_t i = 0; i < sizeof edge / sizeof edge[0]; i++) {
+        dur_printf(want, sizeof want, edge[i]);
+        T_EQ_STR(fmt_str(b, sf_fmt_dur(b, edge[i])), want);
+    }
+    uint64_t s = 0x9E3779B97F4A7C15ull;
+    for (int i = 0; i < 300000; i++) {
+        uint64_t r = t_rng(&s);
+        int64_t ns = (int64_t)(r >> (20 + r % 40));
+        if (i & 1)                                 /* near the halves */
+            ns = ns / 50000 * 50000 + (int64_t)(r % 3) - 1;
+        dur_printf(want, sizeof want, ns);
+        if (strcmp(fmt_str(b, sf_fmt_dur(b, ns)), want)) bad++;
+    }
+    /* every exact half below 1 s and every 5 ms half below 100 s */
+    for (int64_t ns = 1050000; ns < 1000000000LL; ns += 100000) {
+        dur_printf(want, sizeof want, ns);
+        if (strcmp(fmt_str(b, sf_fmt_dur(b, ns)), want)) bad++;
+    }
+    for (int64_t ns = 1005000000LL; ns < 100000000000LL; ns += 10000000) {
+        dur_printf(want, sizeof want, ns);
+        if (strcmp(fmt_str(b, sf_fmt_dur(b, ns)), want)) bad++;
+    }
+    T_EQ_INT(bad, 0);
+}
+
 TEST(fmt_ipv4_matches_printf)
 {
     char b[32], want[32];
