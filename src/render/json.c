@@ -5,6 +5,7 @@
 #include "view.h"
 #include "jsonw.h"
 #include "tcpdump.h"
+#include "../util/fmt.h"
 
 /* The app name functions come with the app module; tolerate their absence. */
 #pragma weak sf_tls_hs_name
@@ -12,24 +13,108 @@
 #pragma weak sf_tls_alert_name
 #pragma weak sf_tls_version_name
 
+/*
+ * The packet record is the hot path (one ~600-byte line per TCP packet): it
+ * is written straight into the output buffer after one capacity check, with
+ * printf-free numbers, constant key text copied as literals, and the names
+ * of the fixed vocabularies (flags, roles, states, ack checks, analysis
+ * flags) taken from per-view tables of fixed-size slots: a slot is copied
+ * whole (a few moves, no strlen, no memcpy call) and the pointer advanced by
+ * the name's length; the bytes past the name are overwritten by what follows.
+ */
+#define JN_CAP 32
+typedef struct jname {
+    char s[JN_CAP];      /* the text, copied whole */
+    uint8_t len;
+    uint8_t quoted;      /* with its quotes (analysis names) */
+    const char *lng;     /* a static name that does not fit a slot: written from here */
+} jname;
+
+#define JN_ROLE_CAP 80
+#define JN_ROLES 512     /* every combination of the 9 role bits */
+typedef struct jrole {
+    char s[JN_ROLE_CAP];
+    uint8_t len;         /* 0: not filled yet (a role text is never empty) */
+} jrole;
+
+#define JN_ACKS 8        /* ack checks: 5 named, the rest "unknown" */
 typedef struct json_view {
     sf_out *out;
     int64_t only_conn;
+    jname flags[256];             /* TCP flags as tcpdump writes them ("none" for 0) */
+    jname state[SF_ST__COUNT];
+    jname ack[JN_ACKS];
+    jname an[SF_AN__COUNT];       /* quoted: "\"retransmission\"" */
+    jrole role[JN_ROLES];         /* filled on first use */
 } json_view;
 
-/* "ip:port", "[v6]:port", or "name:port" for a host name of text input */
-static void ep_str(char *b, size_t n, const sf_endpoint *ep, int ipver, const char *name)
+/* s must stay valid (the names of track/names.c are static) unless it fits. */
+static void jn_set(jname *n, const char *s, int quoted)
 {
-    char a[64];
-    if (name) {
-        snprintf(b, n, "%s:%u", name, ep->port);
+    size_t l = strlen(s), q = quoted ? 2 : 0;
+    memset(n, 0, sizeof *n);
+    n->quoted = (uint8_t)quoted;
+    if (l + q > JN_CAP) {
+        n->lng = s;
         return;
     }
-    sf_tcpdump_addr(a, sizeof a, ipver, ep->addr);
-    if (ipver == 6)
-        snprintf(b, n, "[%s]:%u", a, ep->port);
-    else
-        snprintf(b, n, "%s:%u", a, ep->port);
+    memcpy(n->s + q / 2, s, l);
+    if (quoted)
+        n->s[0] = n->s[l + 1] = '"';
+    n->len = (uint8_t)(l + q);
+}
+
+/* The name at q: the whole slot is copied (the caller reserved JN_CAP bytes past it). */
+static inline char *put_jn(char *q, const jname *n)
+{
+    if (n->lng) {
+        size_t l = strlen(n->lng);
+        if (n->quoted)
+            *q++ = '"';
+        memcpy(q, n->lng, l);
+        q += l;
+        if (n->quoted)
+            *q++ = '"';
+        return q;
+    }
+    memcpy(q, n->s, JN_CAP);
+    return q + n->len;
+}
+
+static void jv_tables(json_view *v)
+{
+    char fb[16];
+    for (unsigned f = 0; f < 256; f++)   /* at most 8 letters: always fits a slot */
+        jn_set(&v->flags[f], sf_tcpdump_flags((uint16_t)f, fb), 0);
+    for (unsigned i = 0; i < SF_ST__COUNT; i++)
+        jn_set(&v->state[i], sf_state_name((sf_state)i), 0);
+    for (unsigned i = 0; i < JN_ACKS; i++)
+        jn_set(&v->ack[i], sf_ack_check_name((sf_ack_check)i), 0);
+    for (unsigned i = 0; i < SF_AN__COUNT; i++)
+        jn_set(&v->an[i], sf_an_name(i), 1);
+}
+
+/* The role text ("data+fin") at q, from the cache (JN_ROLE_CAP bytes reserved past q). */
+static char *put_role(char *q, json_view *v, uint32_t role)
+{
+    char rb[128];
+    if (role < JN_ROLES) {
+        jrole *r = &v->role[role];
+        if (!r->len) {
+            size_t l = strlen(sf_role_str(role, rb, sizeof rb));
+            if (l >= JN_ROLE_CAP)
+                goto slow;
+            memcpy(r->s, rb, l);
+            r->len = (uint8_t)l;
+        }
+        memcpy(q, r->s, JN_ROLE_CAP);
+        return q + r->len;
+    }
+slow:
+    sf_role_str(role, rb, sizeof rb);
+    size_t l = strlen(rb);
+    memcpy(q, rb, l);
+    return q + l;
 }
 
 static int prec_of(const sf_time *t) { return t->prec == 6 ? 6 : 9; }
@@ -61,33 +146,6 @@ static const char *tls_rec_name(const sf_tls_rec *r, char *buf, size_t n)
     return buf;
 }
 
-static const char *app_name(uint8_t proto)
-{
-    return proto == SF_APP_TLS ? "tls" : proto == SF_APP_HTTP ? "http" : NULL;
-}
-
-static void tls_version(sf_jw *w, uint16_t v)
-{
-    const char *s = v && sf_tls_version_name ? sf_tls_version_name(v) : NULL;
-    if (s)
-        sf_jw_kstr(w, "tls_version", s);
-    else if (v)
-        sf_jw_ku64(w, "tls_version", v);
-    else
-        sf_jw_knull(w, "tls_version");
-}
-
-static void tls_alert(sf_jw *w, int desc)
-{
-    const char *s = desc >= 0 && sf_tls_alert_name ? sf_tls_alert_name(desc) : NULL;
-    if (s)
-        sf_jw_kstr(w, "tls_alert", s);
-    else if (desc >= 0)
-        sf_jw_ku64(w, "tls_alert", (uint64_t)desc);
-    else
-        sf_jw_knull(w, "tls_alert");
-}
-
 /* trusted ASCII (names from the tables) */
 static char *put_s(char *q, const char *s)
 {
@@ -96,6 +154,8 @@ static char *put_s(char *q, const char *s)
     return q + n;
 }
 
+/* An address as a JSON string: the text input's host name (escaped, at
+ * most 255 bytes), else the IP. Room: 6 * 255 + 2. */
 static char *put_addr(char *q, const sf_pkt *p, int dst)
 {
     const char *name = dst ? p->dst_name : p->src_name;
@@ -103,43 +163,57 @@ static char *put_addr(char *q, const sf_pkt *p, int dst)
         return sf_jw_esc(q, name, strnlen(name, 255));
     const uint8_t *a = dst ? p->dst : p->src;
     *q++ = '"';
-    if (p->ipver == 4) {
-        for (int i = 0; i < 4; i++) {
-            if (i)
-                *q++ = '.';
-            q = sf_jw_u64(q, a[i]);
-        }
-    } else {
-        char b[64];
-        sf_tcpdump_addr(b, sizeof b, p->ipver, a);
-        q = put_s(q, b);
-    }
+    q = p->ipver == 6 ? sf_fmt_ipv6(q, a) : sf_fmt_ipv4(q, a);   /* = inet_ntop, "%u.%u.%u.%u" */
     *q++ = '"';
     return q;
 }
 
-static char *put_u64_or_null(char *q, int ok, uint64_t v)
+#define LIT_NULL(q) SF_JW_LIT(q, "null")
+
+static inline char *put_u32_or_null(char *q, int ok, uint32_t v)
 {
-    if (!ok)
-        return put_s(q, "null");
-    return sf_jw_u64(q, v);
+    if (!ok) {
+        LIT_NULL(q);
+        return q;
+    }
+    return sf_fmt_u32(q, v);
 }
 
+static inline char *put_u64_or_null(char *q, int ok, uint64_t v)
+{
+    if (!ok) {
+        LIT_NULL(q);
+        return q;
+    }
+    return sf_fmt_u64(q, v);
+}
+
+/* untrusted app text (NUL-terminated within max bytes or cut there), or null when empty */
 static char *put_str_or_null(char *q, const char *s, size_t max)
 {
-    if (!s || !s[0])
-        return put_s(q, "null");
+    if (!s || !s[0]) {
+        LIT_NULL(q);
+        return q;
+    }
+    return sf_jw_esc(q, s, strnlen(s, max));
+}
+
+/* a name from the app tables (trusted, but escaped as before: it costs little here) */
+static char *put_name(char *q, const char *s, size_t max)
+{
     return sf_jw_esc(q, s, strnlen(s, max));
 }
 
 /* Every HTTP message whose header block ended in this segment (pipelining),
  * in order: {"method","uri"} for a request, {"status"} for a response; the
  * first is also given by http_method/http_uri/http_status. http_nmsg counts
- * them all, the list holds at most SF_APP_MAX_HTTP. At most ~2.5 KiB. */
+ * them all, the list holds at most SF_APP_MAX_HTTP. Room: JV_HTTP_MSGS_MAX. */
+#define JV_HTTP_MSG_MAX (24 + 6 * 12 + 2 + 6 * 96 + 2)
+#define JV_HTTP_MSGS_MAX (64 + SF_APP_MAX_HTTP * JV_HTTP_MSG_MAX)
 static char *http_messages(char *q, const sf_appinfo *a)
 {
     SF_JW_LIT(q, ",\"http_nmsg\":");
-    q = sf_jw_u64(q, a->http_nmsg);
+    q = sf_fmt_u32(q, a->http_nmsg);
     SF_JW_LIT(q, ",\"http_messages\":[");
     unsigned n = a->http_nmsg < SF_APP_MAX_HTTP ? a->http_nmsg : SF_APP_MAX_HTTP;
     for (unsigned i = 0; i < n; i++) {
@@ -161,45 +235,63 @@ static char *http_messages(char *q, const sf_appinfo *a)
     return q;
 }
 
+/* The app fields and the end of the record. The common segments (no record,
+ * no message completed here) are one literal each. Room: JV_APP_MAX. */
+#define JV_TLS_MAX (64 + SF_APP_MAX_RECS * (6 * 31 + 3) + 6 * 64 + 6 * 31 + 6 * 63 + 16)
+#define JV_HTTP_MAX (96 + 6 * 12 + 6 * 96 + 16 + JV_HTTP_MSGS_MAX)
+#define JV_APP_MAX (JV_TLS_MAX > JV_HTTP_MAX ? JV_TLS_MAX : JV_HTTP_MAX)
 static char *packet_app(char *q, const sf_appinfo *a)
 {
-    const char *nm = app_name(a->proto);
-    if (!nm)
-        return put_s(q, ",\"app\":null");
-    q = put_s(q, ",\"app\":\"");
-    q = put_s(q, nm);
-    *q++ = '"';
     if (a->proto == SF_APP_TLS) {
-        SF_JW_LIT(q, ",\"tls_records\":[");
+        if (!a->nrec && !a->sni[0] && !a->tls_version && a->alert_desc < 0) {
+            SF_JW_LIT(q, ",\"app\":\"tls\",\"tls_records\":[],\"tls_sni\":null,"
+                         "\"tls_version\":null,\"tls_alert\":null}\n");
+            return q;
+        }
+        SF_JW_LIT(q, ",\"app\":\"tls\",\"tls_records\":[");
         for (unsigned i = 0; i < a->nrec && i < SF_APP_MAX_RECS; i++) {
             char b[32];
             if (i)
                 *q++ = ',';
-            const char *s = tls_rec_name(&a->rec[i], b, sizeof b);
-            q = sf_jw_esc(q, s, strnlen(s, 31));
+            q = put_name(q, tls_rec_name(&a->rec[i], b, sizeof b), 31);
         }
         SF_JW_LIT(q, "],\"tls_sni\":");
         q = put_str_or_null(q, a->sni, sizeof a->sni);
         SF_JW_LIT(q, ",\"tls_version\":");
         const char *v = a->tls_version && sf_tls_version_name ? sf_tls_version_name(a->tls_version) : NULL;
-        q = v ? sf_jw_esc(q, v, strnlen(v, 31)) : put_u64_or_null(q, a->tls_version != 0, a->tls_version);
+        q = v ? put_name(q, v, 31) : put_u32_or_null(q, a->tls_version != 0, a->tls_version);
         SF_JW_LIT(q, ",\"tls_alert\":");
         const char *al = a->alert_desc >= 0 && sf_tls_alert_name ? sf_tls_alert_name(a->alert_desc) : NULL;
-        q = al ? sf_jw_esc(q, al, strnlen(al, 63))
-               : put_u64_or_null(q, a->alert_desc >= 0, (uint64_t)(a->alert_desc >= 0 ? a->alert_desc : 0));
-    } else {
-        SF_JW_LIT(q, ",\"http_method\":");
+        q = al ? put_name(q, al, 63)
+               : put_u32_or_null(q, a->alert_desc >= 0, (uint32_t)(a->alert_desc >= 0 ? a->alert_desc : 0));
+    } else if (a->proto == SF_APP_HTTP) {
+        if (!a->http_method[0] && a->http_status <= 0 && !a->http_nmsg) {
+            SF_JW_LIT(q, ",\"app\":\"http\",\"http_method\":null,\"http_uri\":null,"
+                         "\"http_status\":null,\"http_nmsg\":0,\"http_messages\":[]}\n");
+            return q;
+        }
+        SF_JW_LIT(q, ",\"app\":\"http\",\"http_method\":");
         q = put_str_or_null(q, a->http_method, sizeof a->http_method);
         SF_JW_LIT(q, ",\"http_uri\":");
         q = put_str_or_null(q, a->http_method[0] ? a->http_uri : NULL, sizeof a->http_uri);
         SF_JW_LIT(q, ",\"http_status\":");
-        q = put_u64_or_null(q, a->http_status > 0, (uint64_t)(a->http_status > 0 ? a->http_status : 0));
+        q = put_u32_or_null(q, a->http_status > 0, (uint32_t)(a->http_status > 0 ? a->http_status : 0));
         q = http_messages(q, a);
+    } else {
+        SF_JW_LIT(q, ",\"app\":null}\n");
+        return q;
     }
+    SF_JW_LIT(q, "}\n");
     return q;
 }
 
-/* Written straight into the output buffer: the packet path is hot. */
+/* Room for the largest packet record: the fixed part (keys, 24 numbers of at
+ * most 20 digits, the names with their slot overrun, 17 analysis names, 4
+ * SACK blocks), two host names of text input, and the app fields. */
+#define JV_PKT_MAX (2048 + SF_AN__COUNT * (JN_CAP + 2) + JN_ROLE_CAP + 128 + \
+                    2 * (6 * 255 + 2) + JV_APP_MAX)
+
+/* Written straight into the output buffer after one capacity check. */
 static void jv_packet(void *self, const sf_pkt *p, const sf_pinfo *pi)
 {
     json_view *v = self;
@@ -207,36 +299,42 @@ static void jv_packet(void *self, const sf_pkt *p, const sf_pinfo *pi)
         return;
     if (v->only_conn >= 0 && (!pi || pi->conn != (uint64_t)v->only_conn))
         return;
-    char *q0 = sf_out_reserve(v->out, 8192);
+    char *q0 = sf_out_reserve(v->out, JV_PKT_MAX);
     if (!q0)
         return;
-    char *q = q0, fb[16];
+    char *q = q0;
     SF_JW_LIT(q, "{\"type\":\"packet\",\"frame\":");
-    q = sf_jw_u64(q, p->frame);
+    q = sf_fmt_u64(q, p->frame);
     SF_JW_LIT(q, ",\"conn\":");
     q = put_u64_or_null(q, pi != NULL, pi ? pi->conn : 0);
     SF_JW_LIT(q, ",\"ts\":");
-    q = p->ts_missing ? put_s(q, "null") : sf_jw_ts(q, &p->ts);
+    if (p->ts_missing)
+        LIT_NULL(q);
+    else
+        q = sf_jw_ts(q, &p->ts);
     SF_JW_LIT(q, ",\"src\":");
     q = put_addr(q, p, 0);
     SF_JW_LIT(q, ",\"sport\":");
-    q = sf_jw_u64(q, p->sport);
+    q = sf_fmt_u32(q, p->sport);
     SF_JW_LIT(q, ",\"dst\":");
     q = put_addr(q, p, 1);
     SF_JW_LIT(q, ",\"dport\":");
-    q = sf_jw_u64(q, p->dport);
-    SF_JW_LIT(q, ",\"dir\":");
-    q = put_s(q, !pi ? "null" : pi->dir ? "\"s2c\"" : "\"c2s\"");
-    SF_JW_LIT(q, ",\"flags\":\"");
-    q = put_s(q, sf_tcpdump_flags(p->flags, fb));
+    q = sf_fmt_u32(q, p->dport);
+    if (!pi)
+        SF_JW_LIT(q, ",\"dir\":null,\"flags\":\"");
+    else if (pi->dir)
+        SF_JW_LIT(q, ",\"dir\":\"s2c\",\"flags\":\"");
+    else
+        SF_JW_LIT(q, ",\"dir\":\"c2s\",\"flags\":\"");
+    q = put_jn(q, &v->flags[p->flags & 0xff]);   /* tcpdump's letters: the low 8 bits */
     SF_JW_LIT(q, "\",\"seq\":");
-    q = sf_jw_u64(q, p->seq);
+    q = sf_fmt_u32(q, p->seq);
     SF_JW_LIT(q, ",\"ack\":");
-    q = sf_jw_u64(q, p->ack);
+    q = sf_fmt_u32(q, p->ack);
     SF_JW_LIT(q, ",\"win\":");
-    q = sf_jw_u64(q, p->win);
+    q = sf_fmt_u32(q, p->win);
     SF_JW_LIT(q, ",\"len\":");
-    q = sf_jw_u64(q, pi ? pi->len : p->len);
+    q = sf_fmt_u32(q, pi ? pi->len : p->len);
     if (!pi) {
         SF_JW_LIT(q, "}\n");
         sf_out_commit(v->out, (size_t)(q - q0));
@@ -244,52 +342,64 @@ static void jv_packet(void *self, const sf_pkt *p, const sf_pinfo *pi)
     }
     int rv = pi->rel_valid;
     SF_JW_LIT(q, ",\"rel_seq\":");
-    q = put_u64_or_null(q, rv, pi->rel_seq);
+    q = put_u32_or_null(q, rv, pi->rel_seq);
     SF_JW_LIT(q, ",\"rel_ack\":");
-    q = put_u64_or_null(q, rv && (p->flags & SF_TH_ACK), pi->rel_ack);
+    q = put_u32_or_null(q, rv && (p->flags & SF_TH_ACK), pi->rel_ack);
     SF_JW_LIT(q, ",\"nxtseq\":");
-    q = put_u64_or_null(q, rv, pi->nxtseq);
+    q = put_u32_or_null(q, rv, pi->nxtseq);
     SF_JW_LIT(q, ",\"role\":\"");
-    char rb[128];
-    q = put_s(q, sf_role_str(pi->role, rb, sizeof rb));
+    q = put_role(q, v, pi->role);
     SF_JW_LIT(q, "\",\"hs_step\":");
-    q = sf_jw_u64(q, pi->hs_step);
+    q = sf_fmt_u32(q, pi->hs_step);
     SF_JW_LIT(q, ",\"close_step\":");
-    q = sf_jw_u64(q, pi->close_step);
+    q = sf_fmt_u32(q, pi->close_step);
     SF_JW_LIT(q, ",\"client_state\":\"");
-    q = put_s(q, sf_state_name(pi->client_state));
+    unsigned st = (unsigned)pi->client_state;
+    q = st < SF_ST__COUNT ? put_jn(q, &v->state[st]) : put_s(q, sf_state_name(pi->client_state));
     SF_JW_LIT(q, "\",\"server_state\":\"");
-    q = put_s(q, sf_state_name(pi->server_state));
+    st = (unsigned)pi->server_state;
+    q = st < SF_ST__COUNT ? put_jn(q, &v->state[st]) : put_s(q, sf_state_name(pi->server_state));
     SF_JW_LIT(q, "\",\"ack_check\":\"");
-    q = put_s(q, sf_ack_check_name(pi->ack_check));
+    unsigned ak = (unsigned)pi->ack_check;
+    q = ak < JN_ACKS ? put_jn(q, &v->ack[ak]) : put_s(q, sf_ack_check_name(pi->ack_check));
     SF_JW_LIT(q, "\",\"expected_ack\":");
-    q = put_u64_or_null(q, pi->ack_check == SF_ACK_OK || pi->ack_check == SF_ACK_PARTIAL ||
+    q = put_u32_or_null(q, pi->ack_check == SF_ACK_OK || pi->ack_check == SF_ACK_PARTIAL ||
                         pi->ack_check == SF_ACK_AHEAD, pi->expected_ack);
-    SF_JW_LIT(q, ",\"analysis\":[");
-    int n = 0;
-    for (unsigned bit = 0; pi->analysis && bit < SF_AN__COUNT; bit++) {
-        if (!(pi->analysis & (1u << bit)))
-            continue;
-        if (n++)
-            *q++ = ',';
-        *q++ = '"';
-        q = put_s(q, sf_an_name(bit));
-        *q++ = '"';
+    uint32_t an = pi->analysis & ((1u << SF_AN__COUNT) - 1);
+    if (an) {
+        SF_JW_LIT(q, ",\"analysis\":[");
+        for (int n = 0; an; an &= an - 1, n++) {
+            if (n)
+                *q++ = ',';
+            q = put_jn(q, &v->an[__builtin_ctz(an)]);
+        }
+        *q++ = ']';
+    } else {
+        SF_JW_LIT(q, ",\"analysis\":[]");
     }
-    int dup = (pi->analysis & SF_AN_DUPLICATE_ACK) != 0;
-    SF_JW_LIT(q, "],\"dup_ack_num\":");
-    q = put_u64_or_null(q, dup, pi->dup_ack_num);
-    SF_JW_LIT(q, ",\"dup_ack_frame\":");
-    q = put_u64_or_null(q, dup, pi->dup_ack_frame);
+    if (pi->analysis & SF_AN_DUPLICATE_ACK) {
+        SF_JW_LIT(q, ",\"dup_ack_num\":");
+        q = sf_fmt_u32(q, pi->dup_ack_num);
+        SF_JW_LIT(q, ",\"dup_ack_frame\":");
+        q = sf_fmt_u64(q, pi->dup_ack_frame);
+    } else {
+        SF_JW_LIT(q, ",\"dup_ack_num\":null,\"dup_ack_frame\":null");
+    }
     SF_JW_LIT(q, ",\"acks_frame\":");
     q = put_u64_or_null(q, pi->acks_frame != 0, pi->acks_frame);
     int prec = prec_of(&p->ts);
     SF_JW_LIT(q, ",\"ack_rtt\":");
-    q = pi->ack_rtt_ns >= 0 ? sf_jw_sec(q, pi->ack_rtt_ns, prec) : put_s(q, "null");
+    if (pi->ack_rtt_ns >= 0)
+        q = sf_jw_sec(q, pi->ack_rtt_ns, prec);
+    else
+        LIT_NULL(q);
     SF_JW_LIT(q, ",\"irtt\":");
-    q = pi->irtt_ns >= 0 ? sf_jw_sec(q, pi->irtt_ns, prec) : put_s(q, "null");
+    if (pi->irtt_ns >= 0)
+        q = sf_jw_sec(q, pi->irtt_ns, prec);
+    else
+        LIT_NULL(q);
     SF_JW_LIT(q, ",\"calc_window\":");
-    q = sf_jw_u64(q, pi->calc_window); /* raw window when the scale is unknown (win_scale -1), as tshark */
+    q = sf_fmt_u32(q, pi->calc_window); /* raw window when the scale is unknown (win_scale -1), as tshark */
     SF_JW_LIT(q, ",\"win_scale\":");
     q = sf_jw_i64(q, pi->win_scale);
     if (p->nsack) {
@@ -298,114 +408,204 @@ static void jv_packet(void *self, const sf_pkt *p, const sf_pinfo *pi)
             if (i)
                 *q++ = ',';
             *q++ = '[';
-            q = sf_jw_u64(q, pi->rel_sack[i][0]);
+            q = sf_fmt_u32(q, pi->rel_sack[i][0]);
             *q++ = ',';
-            q = sf_jw_u64(q, pi->rel_sack[i][1]);
+            q = sf_fmt_u32(q, pi->rel_sack[i][1]);
             *q++ = ']';
         }
         *q++ = ']';
     }
-    q = packet_app(q, &pi->app);
-    SF_JW_LIT(q, "}\n");
+    q = packet_app(q, &pi->app);           /* ends the record: "}\n" */
     sf_out_commit(v->out, (size_t)(q - q0));
     if (v->out->line_flush)
         sf_out_flush(v->out);
 }
 
+/* A key's string value: escaped, or null for NULL. Room: 6 * strlen(s) + 2. */
+static char *put_str(char *q, const char *s)
+{
+    if (!s) {
+        LIT_NULL(q);
+        return q;
+    }
+    return sf_jw_esc(q, s, strlen(s));
+}
+
+static size_t slen(const char *s) { return s ? strlen(s) : 0; }
+
+/* "ip:port", "[v6]:port", or "name:port" for a host name of text input,
+ * cut to 299 bytes (as the snprintf into 300 bytes it replaces), as a JSON
+ * string. Room: 6 * 299 + 2. */
+#define JV_EP_MAX (6 * 299 + 2)
+static char *put_ep(char *q, const sf_endpoint *ep, int ipver, const char *name)
+{
+    char b[320];
+    size_t n;
+    if (name) {
+        n = strlen(name);
+        if (n >= 299) {
+            n = 299;
+            memcpy(b, name, n);
+        } else {
+            memcpy(b, name, n);
+            b[n] = ':';
+            n = (size_t)(sf_fmt_u32(b + n + 1, ep->port) - b);
+            if (n > 299)
+                n = 299;
+        }
+        return sf_jw_esc(q, b, n);
+    }
+    /* an IP needs no escaping */
+    *q++ = '"';
+    if (ipver == 6) {
+        *q++ = '[';
+        q = sf_fmt_ipv6(q, ep->addr);
+        *q++ = ']';
+    } else {
+        q = sf_fmt_ipv4(q, ep->addr);
+    }
+    *q++ = ':';
+    q = sf_fmt_u32(q, ep->port);
+    *q++ = '"';
+    return q;
+}
+
+/* ,"key": then seconds with prec decimals */
+#define KSEC(q, key, ns, prec) (SF_JW_LIT(q, ",\"" key "\":"), (q) = sf_jw_sec((q), (ns), (prec)))
+#define KU64(q, key, v) (SF_JW_LIT(q, ",\"" key "\":"), (q) = sf_fmt_u64((q), (v)))
+#define KSTR(q, key, s) (SF_JW_LIT(q, ",\"" key "\":"), (q) = put_str((q), (s)))
+
+/* One record per connection, written after one capacity check: the fixed
+ * part (~60 keys, numbers, analysis counts) within 4 KiB, plus every string
+ * at its escaped worst case. */
 static void jv_conn(void *self, const sf_conn *c)
 {
     json_view *v = self;
     if (v->only_conn >= 0 && c->id != (uint64_t)v->only_conn)
         return;
-    sf_jw w;
-    char b[300];
+    const sf_conn_app *a = &c->app;
+    int tls = a->proto == SF_APP_TLS, http = a->proto == SF_APP_HTTP;
+    const char *open = sf_open_name(c->open), *close = sf_close_name(c->close);
+    const char *closer = sf_side_name(c->active_closer), *tw = sf_side_name(c->time_wait);
+    const char *cst = sf_state_name(c->client_state), *sst = sf_state_name(c->server_state);
+    const char *sni = tls && a->sni[0] ? a->sni : NULL;
+    const char *ver = tls && a->tls_version && sf_tls_version_name ? sf_tls_version_name(a->tls_version) : NULL;
+    const char *alert = tls && a->alert_desc >= 0 && sf_tls_alert_name ? sf_tls_alert_name(a->alert_desc) : NULL;
+    const char *meth = http && a->http_method[0] ? a->http_method : NULL;
+    const char *uri = meth ? a->http_uri : NULL;
+    size_t an_names = 0;
+    for (unsigned bit = 0; bit < SF_AN__COUNT; bit++)
+        if (c->an_count[bit])
+            an_names += strlen(sf_an_name(bit));
+    size_t strs = slen(open) + slen(close) + slen(closer) + slen(tw) + slen(cst) + slen(sst) +
+                  strlen(c->zeek_state) + strlen(c->zeek_history) + slen(sni) + slen(ver) +
+                  slen(alert) + slen(meth) + slen(uri);
+    char *q0 = sf_out_reserve(v->out, 4096 + 2 * JV_EP_MAX + 6 * strs + an_names);
+    if (!q0)
+        return;
+    char *q = q0;
     int prec = prec_of(&c->first_ts);
-    sf_jw_begin(&w, v->out);
-    sf_jw_kstr(&w, "type", "conn");
-    sf_jw_ku64(&w, "conn", c->id);
-    ep_str(b, sizeof b, &c->client, c->ipver, c->client_name);
-    sf_jw_kstr(&w, "client", b);
-    ep_str(b, sizeof b, &c->server, c->ipver, c->server_name);
-    sf_jw_kstr(&w, "server", b);
-    sf_jw_kbool(&w, "client_inferred", c->client_inferred);
-    sf_jw_ku64(&w, "ip", c->ipver);
-    sf_jw_kstr(&w, "open", sf_open_name(c->open));
-    sf_jw_kstr(&w, "close", sf_close_name(c->close));
-    sf_jw_kstr(&w, "active_closer", sf_side_name(c->active_closer));
-    sf_jw_kstr(&w, "time_wait", sf_side_name(c->time_wait));
-    sf_jw_kstr(&w, "client_state", sf_state_name(c->client_state));
-    sf_jw_kstr(&w, "server_state", sf_state_name(c->server_state));
-    sf_jw_ku64(&w, "syn_retransmits", c->syn_retransmits);
-    if (c->irtt_ns >= 0)
-        sf_jw_ksec(&w, "irtt", c->irtt_ns, prec);
-    else
-        sf_jw_knull(&w, "irtt");
-    sf_jw_ksec(&w, "duration", dur_ns(&c->last_ts, &c->first_ts), prec);
-    sf_jw_kts(&w, "first_ts", &c->first_ts);
-    sf_jw_kts(&w, "last_ts", &c->last_ts);
-    sf_jw_ku64(&w, "first_frame", c->first_frame);
-    sf_jw_ku64(&w, "last_frame", c->last_frame);
-    sf_jw_ku64(&w, "c2s_pkts", c->c2s.pkts);
-    sf_jw_ku64(&w, "c2s_bytes", c->c2s.bytes);
-    sf_jw_ku64(&w, "s2c_pkts", c->s2c.pkts);
-    sf_jw_ku64(&w, "s2c_bytes", c->s2c.bytes);
-    sf_jw_ku64(&w, "c2s_retrans_bytes", c->c2s.retrans_bytes);
-    sf_jw_ku64(&w, "s2c_retrans_bytes", c->s2c.retrans_bytes);
-    if (c->have_client_isn)
-        sf_jw_ku64(&w, "client_isn", c->client_isn);
-    else
-        sf_jw_knull(&w, "client_isn");
-    if (c->have_server_isn)
-        sf_jw_ku64(&w, "server_isn", c->server_isn);
-    else
-        sf_jw_knull(&w, "server_isn");
-    sf_jw_ku64(&w, "completeness", c->completeness);
-    sf_jw_kstr(&w, "zeek_state", c->zeek_state);
-    sf_jw_kstr(&w, "zeek_history", c->zeek_history);
 
-    sf_jw_key(&w, "analysis_counts");
-    sf_out_chr(w.o, '{');
+    SF_JW_LIT(q, "{\"type\":\"conn\"");
+    KU64(q, "conn", c->id);
+    SF_JW_LIT(q, ",\"client\":");
+    q = put_ep(q, &c->client, c->ipver, c->client_name);
+    SF_JW_LIT(q, ",\"server\":");
+    q = put_ep(q, &c->server, c->ipver, c->server_name);
+    if (c->client_inferred)
+        SF_JW_LIT(q, ",\"client_inferred\":true");
+    else
+        SF_JW_LIT(q, ",\"client_inferred\":false");
+    KU64(q, "ip", c->ipver);
+    KSTR(q, "open", open);
+    KSTR(q, "close", close);
+    KSTR(q, "active_closer", closer);
+    KSTR(q, "time_wait", tw);
+    KSTR(q, "client_state", cst);
+    KSTR(q, "server_state", sst);
+    KU64(q, "syn_retransmits", c->syn_retransmits);
+    if (c->irtt_ns >= 0)
+        KSEC(q, "irtt", c->irtt_ns, prec);
+    else
+        SF_JW_LIT(q, ",\"irtt\":null");
+    KSEC(q, "duration", dur_ns(&c->last_ts, &c->first_ts), prec);
+    SF_JW_LIT(q, ",\"first_ts\":");
+    q = sf_jw_ts(q, &c->first_ts);
+    SF_JW_LIT(q, ",\"last_ts\":");
+    q = sf_jw_ts(q, &c->last_ts);
+    KU64(q, "first_frame", c->first_frame);
+    KU64(q, "last_frame", c->last_frame);
+    KU64(q, "c2s_pkts", c->c2s.pkts);
+    KU64(q, "c2s_bytes", c->c2s.bytes);
+    KU64(q, "s2c_pkts", c->s2c.pkts);
+    KU64(q, "s2c_bytes", c->s2c.bytes);
+    KU64(q, "c2s_retrans_bytes", c->c2s.retrans_bytes);
+    KU64(q, "s2c_retrans_bytes", c->s2c.retrans_bytes);
+    SF_JW_LIT(q, ",\"client_isn\":");
+    q = put_u32_or_null(q, c->have_client_isn, c->client_isn);
+    SF_JW_LIT(q, ",\"server_isn\":");
+    q = put_u32_or_null(q, c->have_server_isn, c->server_isn);
+    KU64(q, "completeness", c->completeness);
+    KSTR(q, "zeek_state", c->zeek_state);
+    KSTR(q, "zeek_history", c->zeek_history);
+
+    SF_JW_LIT(q, ",\"analysis_counts\":{");
     int n = 0;
     for (unsigned bit = 0; bit < SF_AN__COUNT; bit++) {
         if (!c->an_count[bit])
             continue;
-        sf_out_printf(w.o, "%s\"%s\":%u", n++ ? "," : "", sf_an_name(bit), c->an_count[bit]);
+        if (n++)
+            *q++ = ',';
+        *q++ = '"';
+        q = put_s(q, sf_an_name(bit));     /* the names need no escaping */
+        *q++ = '"';
+        *q++ = ':';
+        q = sf_fmt_u32(q, c->an_count[bit]);
     }
-    sf_out_chr(w.o, '}');
+    *q++ = '}';
     if (c->rtt_n) {
-        sf_jw_ksec(&w, "rtt_min", c->rtt_min_ns, prec);
-        sf_jw_ksec(&w, "rtt_avg", c->rtt_sum_ns / (int64_t)c->rtt_n, prec);
-        sf_jw_ksec(&w, "rtt_max", c->rtt_max_ns, prec);
+        KSEC(q, "rtt_min", c->rtt_min_ns, prec);
+        KSEC(q, "rtt_avg", c->rtt_sum_ns / (int64_t)c->rtt_n, prec);
+        KSEC(q, "rtt_max", c->rtt_max_ns, prec);
     } else {
-        sf_jw_knull(&w, "rtt_min");
-        sf_jw_knull(&w, "rtt_avg");
-        sf_jw_knull(&w, "rtt_max");
+        SF_JW_LIT(q, ",\"rtt_min\":null,\"rtt_avg\":null,\"rtt_max\":null");
     }
-    sf_jw_ku64(&w, "rtt_samples", c->rtt_n);
-    sf_jw_ksec(&w, "longest_stall", c->longest_stall_ns, prec);
+    KU64(q, "rtt_samples", c->rtt_n);
+    KSEC(q, "longest_stall", c->longest_stall_ns, prec);
 
-    const sf_conn_app *a = &c->app;
-    sf_jw_kstr(&w, "app", app_name(a->proto));
-    sf_jw_kstr(&w, "tls_sni", a->proto == SF_APP_TLS && a->sni[0] ? a->sni : NULL);
-    if (a->proto == SF_APP_TLS) {
-        tls_version(&w, a->tls_version);
-        tls_alert(&w, a->alert_desc);
-        sf_jw_kstr(&w, "tls_alert_from", a->alert_desc >= 0 ? (a->alert_from ? "server" : "client") : NULL);
-    } else {
-        sf_jw_knull(&w, "tls_version");
-        sf_jw_knull(&w, "tls_alert");
-        sf_jw_knull(&w, "tls_alert_from");
-    }
-    int http = a->proto == SF_APP_HTTP;
-    sf_jw_kstr(&w, "http_method", http && a->http_method[0] ? a->http_method : NULL);
-    sf_jw_kstr(&w, "http_uri", http && a->http_method[0] ? a->http_uri : NULL);
-    if (http && a->http_status)
-        sf_jw_ku64(&w, "http_status", (uint64_t)a->http_status);
+    if (tls)
+        SF_JW_LIT(q, ",\"app\":\"tls\"");
+    else if (http)
+        SF_JW_LIT(q, ",\"app\":\"http\"");
     else
-        sf_jw_knull(&w, "http_status");
-    sf_jw_ku64(&w, "http_requests", http ? a->http_requests : 0);
-    sf_jw_ku64(&w, "http_responses", http ? a->http_responses : 0);
-    sf_jw_end(&w);
+        SF_JW_LIT(q, ",\"app\":null");
+    KSTR(q, "tls_sni", sni);
+    SF_JW_LIT(q, ",\"tls_version\":");
+    if (ver)
+        q = put_str(q, ver);
+    else
+        q = put_u32_or_null(q, tls && a->tls_version, a->tls_version);
+    SF_JW_LIT(q, ",\"tls_alert\":");
+    if (alert)
+        q = put_str(q, alert);
+    else
+        q = put_u32_or_null(q, tls && a->alert_desc >= 0, (uint32_t)(a->alert_desc >= 0 ? a->alert_desc : 0));
+    if (tls && a->alert_desc >= 0 && a->alert_from)
+        SF_JW_LIT(q, ",\"tls_alert_from\":\"server\"");
+    else if (tls && a->alert_desc >= 0)
+        SF_JW_LIT(q, ",\"tls_alert_from\":\"client\"");
+    else
+        SF_JW_LIT(q, ",\"tls_alert_from\":null");
+    KSTR(q, "http_method", meth);
+    KSTR(q, "http_uri", uri);
+    SF_JW_LIT(q, ",\"http_status\":");
+    q = put_u64_or_null(q, http && a->http_status, (uint64_t)a->http_status);
+    KU64(q, "http_requests", http ? a->http_requests : 0);
+    KU64(q, "http_responses", http ? a->http_responses : 0);
+    SF_JW_LIT(q, "}\n");
+    sf_out_commit(v->out, (size_t)(q - q0));
+    if (v->out->line_flush)
+        sf_out_flush(v->out);
 }
 
 static void jv_finish(void *self, const sf_stats *st)
@@ -438,6 +638,7 @@ int sf_view_json(sf_view *v, const sf_opts *o, sf_out *out)
         return -1;
     }
     jv->out = out;
+    jv_tables(jv);
     jv->only_conn = o ? o->only_conn : -1;
     v->self = jv;
     v->packet = jv_packet;

@@ -1,6 +1,7 @@
 /* \summary: small JSON Lines writer over sf_out: string escaping of untrusted bytes, keys, numbers */
 #include <string.h>
 #include "jsonw.h"
+#include "../util/fmt.h"
 
 void sf_jw_begin(sf_jw *w, sf_out *o)
 {
@@ -98,31 +99,7 @@ void sf_jw_strn(sf_out *o, const char *s, size_t n)
 
 char *sf_jw_u64(char *q, uint64_t v)
 {
-    static const char pairs[201] =
-        "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-        "8081828384858687888990919293949596979899";
-    if (v < 10) {
-        *q++ = (char)('0' + v);
-        return q;
-    }
-    char t[20];
-    int n = 20;
-    while (v >= 100) {
-        unsigned d = (unsigned)(v % 100) * 2;
-        v /= 100;
-        t[--n] = pairs[d + 1];
-        t[--n] = pairs[d];
-    }
-    if (v >= 10) {
-        unsigned d = (unsigned)v * 2;
-        t[--n] = pairs[d + 1];
-        t[--n] = pairs[d];
-    } else {
-        t[--n] = (char)('0' + v);
-    }
-    memcpy(q, t + n, (size_t)(20 - n));
-    return q + (20 - n);
+    return sf_fmt_u64(q, v);
 }
 
 char *sf_jw_i64(char *q, int64_t v)
@@ -134,13 +111,10 @@ char *sf_jw_i64(char *q, int64_t v)
     return sf_jw_u64(q, (uint64_t)v);
 }
 
-static char *frac(char *q, uint32_t v, int digits)
+/* exactly `digits` digits of v, zero-padded */
+static inline char *frac(char *q, uint32_t v, int digits)
 {
-    for (int i = digits - 1; i >= 0; i--) {
-        q[i] = (char)('0' + v % 10);
-        v /= 10;
-    }
-    return q + digits;
+    return sf_fmt_digits(q, v, digits);
 }
 
 char *sf_jw_sec(char *q, int64_t ns, int prec)
@@ -150,9 +124,10 @@ char *sf_jw_sec(char *q, int64_t ns, int prec)
         *q++ = '-';
         u = (uint64_t)0 - (uint64_t)ns;
     }
-    q = sf_jw_u64(q, u / 1000000000u);
+    uint64_t sec = u / 1000000000u;
+    q = sf_fmt_u64(q, sec);
     *q++ = '.';
-    uint32_t f = (uint32_t)(u % 1000000000u);
+    uint32_t f = (uint32_t)(u - sec * 1000000000u);
     return prec == 6 ? frac(q, f / 1000u, 6) : frac(q, f, 9);
 }
 

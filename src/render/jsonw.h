@@ -23,7 +23,8 @@ void sf_jw_strn(sf_out *o, const char *s, size_t n);
 char *sf_jw_esc(char *q, const char *s, size_t n);
 
 /* ---- direct writers into a reserved buffer (the packet path) ---- */
-#define SF_JW_LIT(q, s) (memcpy((q), (s), sizeof(s) - 1), (q) += sizeof(s) - 1)
+/* a string literal ("" s rejects anything else: sizeof must be the text's) */
+#define SF_JW_LIT(q, s) (memcpy((q), "" s, sizeof("" s) - 1), (q) += sizeof("" s) - 1)
 char *sf_jw_u64(char *q, uint64_t v);
 char *sf_jw_i64(char *q, int64_t v);
 /* seconds from ns with 6 or 9 decimals */
