@@ -9,12 +9,14 @@
  * length. The fast path decodes exactly those, reading every byte through
  * the cursor's fixed-offset peeks after one length test per header, and
  * writes every field of the sf_pkt once (no memset of the ~300-byte
- * record). Anything else -- truncated, malformed, not TCP, fragments,
- * extension headers, other link types -- returns 0 before any decision is
- * made, and the general decoder (decode.c) decodes the frame from scratch,
- * with the same texts and statuses as always. The result must equal the
- * general decoder's, field for field: tests/unit/test_decode.c checks that
- * on mutated frames of every shape handled here. */
+ * record). On anything else -- truncated, malformed, not TCP, fragments,
+ * extension headers, other link types -- a fast_* step returns 0 and the
+ * general decoder (decode.c) decodes the frame from scratch (clearing
+ * whatever the fast path had written), with the same texts and statuses
+ * as always: the fast path never sets a status other than SF_DEC_TCP.
+ * Its result must equal the general decoder's, field for field:
+ * tests/unit/test_decode.c checks that on mutated frames of every shape
+ * handled here. */
 
 #ifndef DLT_LINUX_SLL2
 #define DLT_LINUX_SLL2 276
