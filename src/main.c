@@ -10,11 +10,22 @@
 #include "cli.h"
 #include "synfin.h"
 #include "render/view.h"
+#include "render/async.h"
 #include "source/source.h"
 #include "source/live.h"
 #include "track/track.h"
 #include "track/analysis.h"
 #include "lab/lab.h"
+
+/* The render thread releases the source's records (render/async.h). */
+static uint64_t src_ticket(void *ctx) { return sf_source_ticket(ctx); }
+static void src_release(void *ctx, uint64_t t) { sf_source_release(ctx, t); }
+
+/* Views whose per-packet text is worth a thread of its own. */
+static int render_heavy(const char *view)
+{
+    return !strcmp(view, "lines") || !strcmp(view, "json") || !strcmp(view, "verbose");
+}
 
 static int make_view(const sf_opts *o, sf_view *v, sf_out *out)
 {
@@ -71,14 +82,21 @@ int main(int argc, char **argv)
     if (o.sack_analysis) sf_an_set_options(SF_AN_OPT_SACK);
     sf_view v;
     if (make_view(&o, &v, &out)) { sf_source_close(src); return SF_EXIT_USAGE; }
-    sf_engine_cfg ec = { 0, 0 };
-    sf_engine *e = sf_engine_new(&ec, &v);
-    if (!e) { fprintf(stderr, "synfin: out of memory\n"); return 1; }
-
-    /* Files are read and decoded ahead on a second thread (issue 8);
-     * SYNFIN_NO_THREAD=1 reads on this one (for comparisons). */
+    /* Files are read and decoded ahead on a second thread, and the
+     * lines/json/verbose text is written on a third (issue 8; see
+     * docs/performance.md). SYNFIN_NO_THREAD=1 does everything on this one
+     * (for comparisons). Live capture stays on one thread. */
     const char *nt = getenv("SYNFIN_NO_THREAD");
-    if (!o.iface && !(nt && *nt && strcmp(nt, "0"))) sf_source_read_ahead(src, 0, 0);
+    sf_view vv = v;              /* what the engine calls: v, or v behind a render thread */
+    sf_async *av = NULL;
+    if (!o.iface && !(nt && *nt && strcmp(nt, "0")) && sf_source_read_ahead(src, 0, 0) == 0 &&
+        render_heavy(o.view)) {
+        sf_async_link lk = { src, src_ticket, src_release };
+        if ((av = sf_view_async(&vv, &v, &out, &lk)) != NULL) sf_source_defer_release(src);
+    }
+    sf_engine_cfg ec = { 0, 0 };
+    sf_engine *e = sf_engine_new(&ec, &vv);
+    if (!e) { fprintf(stderr, "synfin: out of memory\n"); return 1; }
 
     const sf_pkt *pkt;
     int64_t n = 0;
@@ -91,16 +109,17 @@ int main(int argc, char **argv)
             continue;
         }
         if (r == SF_SRC_ERROR) {
-            sf_out_flush(&out); /* everything before the fault is out first */
+            if (av) sf_async_sync(av); /* everything before the fault is out first */
+            else sf_out_flush(&out);
             fprintf(stderr, "synfin: %s\n", sf_source_error(src));
             continue;
         }
         sf_engine_packet(e, pkt);
-        if (sf_out_error(&out)) break;
+        if (av ? sf_async_out_error(av) : sf_out_error(&out)) break;
         if (o.count > 0 && ++n >= o.count && !o.iface) break;
     }
-    sf_engine_finish(e);
-    if (v.destroy) v.destroy(v.self);
+    sf_engine_finish(e);         /* a render thread ends here */
+    if (vv.destroy) vv.destroy(vv.self);
     sf_out_flush(&out);
     int werr = sf_out_error(&out);
     int failures = sf_source_failures(src);

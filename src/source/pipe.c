@@ -39,7 +39,7 @@ struct sf_pipe {
     pslot *slot;
     unsigned n, mask;
     uint8_t *arena;
-    size_t asize;
+    size_t asize;             /* a power of two */
     uint64_t wpos;            /* producer: next free logical arena offset */
 
     _Atomic uint64_t published; /* slots [0, published) are readable */
@@ -52,9 +52,12 @@ struct sf_pipe {
 
     /* producer only */
     uint64_t phead;
+    uint64_t rel;             /* `released` as last loaded (it only grows) */
+    int failures;             /* src->failures after the last record */
     /* consumer only */
     uint64_t cidx, cavail;
     int ended;
+    int deferred;             /* sf_pipe_defer_release: another thread releases */
     int cfailures;
     char cerr[2048];          /* the last error message received */
 };
@@ -76,39 +79,46 @@ static void publish(sf_pipe *p, int force)
 }
 
 /* Oldest logical arena offset still in use by an unreleased slot. */
-static uint64_t arena_low(sf_pipe *p)
+static uint64_t arena_low(const sf_pipe *p)
 {
-    uint64_t rel = atomic_load(&p->released);
-    return rel < p->phead ? p->slot[rel & p->mask].a_start : p->wpos;
+    return p->rel < p->phead ? p->slot[p->rel & p->mask].a_start : p->wpos;
 }
 
 /* Logical start for `need` contiguous bytes (not yet reserved). */
 static uint64_t arena_place(const sf_pipe *p, size_t need)
 {
-    uint64_t at = p->wpos, phys = at % p->asize;
+    uint64_t at = p->wpos, phys = at & (p->asize - 1);
     if (phys + need > p->asize) at += p->asize - phys;   /* restart at the beginning */
     return at;
 }
 
-static int arena_ok(sf_pipe *p, size_t need)
+static int arena_ok(const sf_pipe *p, size_t need)
 {
     return arena_place(p, need) + need - arena_low(p) <= p->asize;
 }
 
 /* 0 if slot phead may be written and (need > 0) `need` arena bytes are
  * free; 1 if a slot must be released first; 2 if arena bytes must. */
+static inline int blocked_as_seen(const sf_pipe *p, size_t need)
+{
+    if (p->phead - p->rel >= p->n) return 1;
+    return need && !arena_ok(p, need) ? 2 : 0;
+}
+
 static int blocked(sf_pipe *p, size_t need)
 {
-    if (p->phead - atomic_load(&p->released) >= p->n) return 1;
-    return need && !arena_ok(p, need) ? 2 : 0;
+    if (!blocked_as_seen(p, need)) return 0;     /* no need to look at the atomic */
+    p->rel = atomic_load(&p->released);
+    return blocked_as_seen(p, need);
 }
 
 /* Wait until slot phead is free and, with need > 0, `need` arena bytes
  * are; 0, or -1 if asked to stop. Asleep for a slot, the producer is woken
  * when half the ring is free (one wake-up per n/2 records, not per
  * record); asleep for arena bytes, at every release. */
-static int reserve(sf_pipe *p, size_t need)
+static inline int reserve(sf_pipe *p, size_t need)
 {
+    if (__builtin_expect(!blocked_as_seen(p, need), 1)) return 0;
     if (!blocked(p, need)) return 0;
     publish(p, 1);
     pthread_mutex_lock(&p->m);
@@ -167,7 +177,7 @@ static void rebase(const uint8_t *old_l2, const uint8_t *new_l2, const uint8_t *
 static void stash(sf_pipe *p, pslot *s, const char *err, uint64_t at, size_t need)
 {
     uint8_t *base = p->arena;
-    size_t w = (size_t)(at % p->asize);
+    size_t w = (size_t)(at & (p->asize - 1));
     sf_pkt *k = &s->pkt;
     s->a_start = at;
     s->a_end = at + need;
@@ -208,6 +218,17 @@ static void stash(sf_pipe *p, pslot *s, const char *err, uint64_t at, size_t nee
     }
 }
 
+/* 1 if every pointer of k is NULL or inside its frame, and it has no host
+ * names (what the capture backends produce). */
+static int plain_frame(const sf_pkt *k)
+{
+    const uint8_t *lo = k->l2, *hi = lo + k->caplen;
+#define SF_IN(q, n) (!(q) || ((q) >= lo && (q) <= hi && (size_t)(hi - (q)) >= (size_t)(n)))
+    return lo && !k->src_name && !k->dst_name && SF_IN(k->l3, k->l3_caplen) && SF_IN(k->l4, k->l4_caplen) &&
+           SF_IN(k->opt, k->opt_len) && SF_IN(k->payload, k->payload_caplen);
+#undef SF_IN
+}
+
 static void *producer(void *arg)
 {
     sf_pipe *p = arg;
@@ -218,6 +239,32 @@ static void *producer(void *arg)
         if (reserve(p, 0) != 0) break;
         pslot *s = &p->slot[p->phead & p->mask];
         sf_src_rc rc = p->src.next(p->src.ctx, &s->pkt);
+        if (rc == SF_SRC_PACKET && plain_frame(&s->pkt)) {
+            /* the usual record: every pointer into the frame; one copy */
+            sf_pkt *k = &s->pkt;
+            size_t need = A8(k->caplen);
+            if (need <= p->asize / 2) {
+                if (reserve(p, need) != 0) break;
+                uint64_t at = arena_place(p, need);
+                uint8_t *nw = p->arena + (at & (p->asize - 1));
+                const uint8_t *old = k->l2;
+                memcpy(nw, old, k->caplen);
+                if (k->l3) k->l3 = nw + (k->l3 - old);
+                if (k->l4) k->l4 = nw + (k->l4 - old);
+                if (k->opt) k->opt = nw + (k->opt - old);
+                if (k->payload) k->payload = nw + (k->payload - old);
+                k->l2 = nw;
+                s->rc = rc;
+                s->a_start = at;
+                s->a_end = at + need;
+                s->err = NULL;
+                s->failures = p->failures;
+                p->wpos = at + need;
+                p->phead++;
+                if ((p->phead & (PUBLISH_EVERY - 1)) == 0) publish(p, 0);
+                continue;
+            }
+        }
         const char *err = rc == SF_SRC_ERROR ? p->src.error(p->src.ctx) : "";
         if (!err) err = "";
         size_t need = need_of(rc, &s->pkt, err);
@@ -231,7 +278,7 @@ static void *producer(void *arg)
         uint64_t at = arena_place(p, need);
         stash(p, s, err, at, need);
         p->wpos = at + need;
-        s->failures = p->src.failures(p->src.ctx);
+        s->failures = p->failures = p->src.failures(p->src.ctx);
         p->phead++;
         if (rc == SF_SRC_END) break;
         if (rc != SF_SRC_PACKET || (p->phead & (PUBLISH_EVERY - 1)) == 0) publish(p, rc != SF_SRC_PACKET);
@@ -242,7 +289,7 @@ static void *producer(void *arg)
 
 sf_pipe *sf_pipe_start(const sf_pipe_src *src, unsigned slots, size_t arena)
 {
-    if (slots < 4 || (slots & (slots - 1)) || arena < 4096) return NULL;
+    if (slots < 4 || (slots & (slots - 1)) || arena < 4096 || (arena & (arena - 1))) return NULL;
     sf_pipe *p = calloc(1, sizeof *p);
     if (!p) return NULL;
     p->src = *src;
@@ -290,8 +337,8 @@ static void release(sf_pipe *p, uint64_t upto)
 sf_src_rc sf_pipe_next(sf_pipe *p, const sf_pkt **out)
 {
     if (p->ended) return SF_SRC_END;
-    /* the slot returned last call is done with */
-    if ((p->cidx & (PUBLISH_EVERY - 1)) == 0 || p->cidx == p->cavail) release(p, p->cidx);
+    /* the slot returned last call is done with (unless another thread says so) */
+    if (!p->deferred && ((p->cidx & (PUBLISH_EVERY - 1)) == 0 || p->cidx == p->cavail)) release(p, p->cidx);
     if (p->cidx == p->cavail) {
         p->cavail = atomic_load(&p->published);
         if (p->cidx == p->cavail) {
@@ -322,6 +369,12 @@ sf_src_rc sf_pipe_next(sf_pipe *p, const sf_pkt **out)
 }
 
 const char *sf_pipe_error(const sf_pipe *p) { return p->cerr; }
+
+void sf_pipe_defer_release(sf_pipe *p) { p->deferred = 1; }
+
+uint64_t sf_pipe_ticket(const sf_pipe *p) { return p->cidx; }
+
+void sf_pipe_release(sf_pipe *p, uint64_t ticket) { release(p, ticket); }
 
 int sf_pipe_failures(const sf_pipe *p) { return p->cfailures; }
 

@@ -29,8 +29,9 @@ typedef struct sf_pipe_src {
     int (*failures)(void *ctx);
 } sf_pipe_src;
 
-/* Start the thread. slots: a power of two >= 4; arena: bytes (>= 2 * the
- * largest record plus names, e.g. 8 MiB). src->ctx is the thread's until
+/* Start the thread. slots: a power of two >= 4; arena: bytes, a power of
+ * two >= 4096 (records larger than half of it are reported as errors: give
+ * it at least twice the largest record, e.g. 4 MiB). src->ctx is the thread's until
  * sf_pipe_stop returns. NULL if out of memory or no thread could start
  * (the caller then reads directly). */
 sf_pipe *sf_pipe_start(const sf_pipe_src *src, unsigned slots, size_t arena);
@@ -46,6 +47,18 @@ const char *sf_pipe_error(const sf_pipe *p);
 /* src->failures as it stood when the consumer's last record was read, so
  * that records read ahead but never consumed (e.g. after -c N) don't count. */
 int sf_pipe_failures(const sf_pipe *p);
+
+/* Hand records on to a third thread: from now on sf_pipe_next no longer
+ * releases the record it returned last; whoever holds them calls
+ * sf_pipe_release (from any one thread, in order). Call before the first
+ * sf_pipe_next. */
+void sf_pipe_defer_release(sf_pipe *p);
+/* The ticket of the record sf_pipe_next returned last (1, 2, ...). */
+uint64_t sf_pipe_ticket(const sf_pipe *p);
+/* Deferred mode: the records with tickets up to this one are done with
+ * (may be rewritten); later ones are still held. Tickets passed must not
+ * decrease. */
+void sf_pipe_release(sf_pipe *p, uint64_t ticket);
 
 /* Stop the thread (it may be blocked on a full ring or still reading),
  * join it, free everything. NULL is ignored. */

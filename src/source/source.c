@@ -350,6 +350,20 @@ int sf_source_read_ahead(sf_source *s, unsigned slots, size_t arena)
     return s->pipe ? 0 : -1;
 }
 
+int sf_source_defer_release(sf_source *s)
+{
+    if (!s->pipe) return -1;
+    sf_pipe_defer_release(s->pipe);
+    return 0;
+}
+
+uint64_t sf_source_ticket(const sf_source *s) { return s->pipe ? sf_pipe_ticket(s->pipe) : 0; }
+
+void sf_source_release(sf_source *s, uint64_t ticket)
+{
+    if (s->pipe) sf_pipe_release(s->pipe, ticket);
+}
+
 void sf_source_close(sf_source *s)
 {
     if (!s) return;

@@ -33,7 +33,7 @@ int sf_source_failures(const sf_source *s);
 void sf_source_close(sf_source *s);
 
 /* Read and decode ahead on a second thread (src/source/pipe.c), up to
- * `slots` records (a power of two) and `arena` bytes of their data ahead of
+ * `slots` records and `arena` bytes of their data (powers of two) ahead of
  * the caller; 0 for the defaults below. sf_source_next, _error and
  * _failures then give exactly what they would give without it. Files only
  * (-1 for a live source, which hands packets on as they come); -1 also if
@@ -42,5 +42,16 @@ void sf_source_close(sf_source *s);
 #define SF_READ_AHEAD_SLOTS 2048u
 #define SF_READ_AHEAD_ARENA ((size_t)4 << 20)
 int sf_source_read_ahead(sf_source *s, unsigned slots, size_t arena);
+
+/* With read-ahead, a record (and what it points to) can outlive the next
+ * sf_source_next_ref, for another thread to render: after
+ * sf_source_defer_release (0; -1 without read-ahead, when records are
+ * only valid until the next call), records stay valid until released by
+ * sf_source_release(s, ticket) -- the records with tickets up to `ticket`,
+ * in order, from one thread -- where sf_source_ticket gives the ticket of
+ * the record returned last. Until released they hold the reader back. */
+int sf_source_defer_release(sf_source *s);
+uint64_t sf_source_ticket(const sf_source *s);
+void sf_source_release(sf_source *s, uint64_t ticket);
 
 #endif

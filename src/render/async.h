@@ -1,0 +1,40 @@
+/* \summary: internal: run a view on a thread of its own, fed through a bounded ring by the engine */
+#ifndef SF_ASYNC_H
+#define SF_ASYNC_H
+#include <stdint.h>
+#include "view.h"
+
+/*
+ * The third stage of the pipeline (issue 8): reader thread (decode) ->
+ * engine (this thread) -> render thread (a view writing its text). The
+ * engine's callbacks copy the per-packet record (sf_pinfo) or the
+ * connection record (sf_conn) into a ring; the render thread calls the
+ * wrapped view in the same order with the same values, so its output is
+ * byte for byte what it would be without the thread. The packet itself
+ * (sf_pkt and the bytes it points to) is not copied: it stays in the
+ * source's read-ahead ring until the render thread releases it through
+ * `link` (sf_source_defer_release).
+ */
+typedef struct sf_async_link {
+    void *ctx;
+    uint64_t (*ticket)(void *ctx);                /* engine thread: the packet's ticket */
+    void (*release)(void *ctx, uint64_t ticket);  /* render thread: done up to ticket */
+} sf_async_link;
+
+typedef struct sf_async sf_async;
+
+/* Wrap *inner (which writes to *out) into *outer and start the render
+ * thread. From then on only the render thread touches inner and out,
+ * until outer->finish returns (the thread has ended; out is the caller's
+ * again) or outer->destroy. Returns NULL (nothing started, *outer
+ * untouched) if out of memory or no thread could start. */
+sf_async *sf_view_async(sf_view *outer, const sf_view *inner, sf_out *out, const sf_async_link *link);
+
+/* Wait until everything handed over so far is rendered and out flushed
+ * (before a message on stderr, so that the output before it comes first). */
+void sf_async_sync(sf_async *a);
+
+/* out's error as the render thread last saw it (sf_out_error), without a race. */
+int sf_async_out_error(const sf_async *a);
+
+#endif

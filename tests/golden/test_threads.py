@@ -1,0 +1,93 @@
+# \summary: the reader and render threads change nothing: every view, with and without them, prints the same bytes
+"""
+synfin reads and decodes files ahead on a second thread and writes the
+lines/json/verbose text on a third (docs/performance.md). SYNFIN_NO_THREAD=1
+does all of it on one thread. For every capture of tests/corpus (seeds, lab,
+zeek, tcpdump/tcp, and a sample of tcpdump/robustness) and every view, both
+must give the same stdout, stderr and exit status -- including runs over
+several files with a missing and a cut one (errors come after the output of
+the packets before them), -c N, and tcpdump text input.
+Under SYNFIN_TEST_MODE=asan every 4th capture is run (the ASan binary is slow).
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import corpus  # noqa: E402
+
+SYNFIN = corpus.synfin_path()
+ASAN = os.environ.get("SYNFIN_TEST_MODE") == "asan"
+passed = failed = 0
+
+
+def check(ok, what):
+    global passed, failed
+    if ok:
+        passed += 1
+    else:
+        failed += 1
+        print("FAIL", what)
+
+
+def run(args, threads):
+    env = dict(os.environ, TZ="UTC")
+    if threads:
+        env.pop("SYNFIN_NO_THREAD", None)
+    else:
+        env["SYNFIN_NO_THREAD"] = "1"
+    r = subprocess.run([SYNFIN] + args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+    return r.returncode, r.stdout, r.stderr
+
+
+def same(args, what):
+    a, b = run(args, True), run(args, False)
+    ok = a == b
+    if not ok:
+        for name, x, y in (("exit", a[0], b[0]), ("stdout", a[1], b[1]), ("stderr", a[2], b[2])):
+            if x != y:
+                print("  %s differs for %s (threads: %d bytes, one thread: %d bytes)" %
+                      (name, what, len(x) if isinstance(x, bytes) else x, len(y) if isinstance(y, bytes) else y))
+    check(ok, what)
+    return a
+
+
+VIEWS = (["--plain"], [], ["json"], ["conns"], ["verbose"], ["explain"], ["ladder"], ["-S", "--plain"])
+
+caps = list(corpus.captures(("seeds", "lab", "zeek", "tcpdump/tcp")))
+robust = list(corpus.captures(("tcpdump/robustness",)))[::10]
+if ASAN:
+    caps, robust = caps[::4], robust[::4]
+runs = 0
+for cap in caps:
+    for v in VIEWS:
+        same(v + [cap.path], "%s %s" % (" ".join(v) or "lines", cap))
+        runs += 1
+for cap in robust:
+    for v in (["--plain"], ["json"]):
+        same(v + [cap.path], "%s %s" % (" ".join(v), cap))
+        runs += 1
+
+# several inputs, a missing one and one cut inside a record; -c; text input
+seed = os.path.join(corpus.ROOT, "seeds", "seed003-curl-hello.pcap")
+bulk = os.path.join(corpus.ROOT, "lab", "loss-bulk.pcap")
+text = os.path.join(corpus.ROOT, "seeds", "seed001-close-client-side.txt")
+with tempfile.TemporaryDirectory() as d:
+    cut = os.path.join(d, "cut.pcap")
+    with open(seed, "rb") as f:
+        data = f.read()
+    with open(cut, "wb") as f:
+        f.write(data[:len(data) - 30])
+    for v in VIEWS:
+        r = same(v + [seed, os.path.join(d, "missing.pcap"), cut, bulk], "%s several files with errors" % v)
+        check(r[0] == 1 and b"missing.pcap" in r[2] and b"cut.pcap" in r[2],
+              "%s several files: exit 1 naming both bad files (%r)" % (v, r[2][:200]))
+        for n in ("1", "7", "500"):
+            same(v + ["-c", n, bulk, seed], "%s -c %s" % (v, n))
+        same(v + [text, seed], "%s text then pcap" % v)
+        runs += 5
+
+print("%d runs compared (views: %s)" % (runs, ", ".join(" ".join(v) or "lines" for v in VIEWS)))
+print("%d passed, %d failed" % (passed, failed))
+sys.exit(1 if failed else 0)
