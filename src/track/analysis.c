@@ -18,10 +18,13 @@
 /* sf_an_flow.fl */
 enum {
     SF_ANF_BASE_SET = 1u << 0,   /* base_seq known */
-    SF_ANF_FIRST_ACK = 1u << 1,  /* Wireshark's is_first_ack: SYN seen, no ACK-only yet */
-    SF_ANF_LAST_KA = 1u << 2,    /* last segment was a keep-alive */
-    SF_ANF_LAST_ZWP = 1u << 3    /* last segment was a zero-window probe */
+    SF_ANF_FIRST_ACK = 1u << 1   /* Wireshark's is_first_ack: SYN seen, no ACK-only yet */
 };
+/* sf_an_flow.last: the keep_alive and zero_window_probe flags of the
+ * direction's last segment, as its analysis bits shifted down by 8 */
+#define LAST_SHIFT 8
+#define LAST_KA (SF_AN_KEEP_ALIVE >> LAST_SHIFT)
+#define LAST_ZWP (SF_AN_ZERO_WINDOW_PROBE >> LAST_SHIFT)
 /* sf_an_conn.cfl */
 enum {
     SF_ANC_HAVE_LAST = 1u << 0,  /* last_ts valid */
@@ -58,30 +61,63 @@ void sf_an_free(sf_an_conn *a)
 {
     sf_an_sack_free(a);
     for (int d = 0; d < 2; d++) {
-        free(a->f[d].seg);
-        a->f[d].seg = NULL;
+        if (a->f[d].capseg)
+            free(a->f[d].seg.heap);
+        a->f[d].seg.heap = NULL;
         a->f[d].nseg = a->f[d].capseg = 0;
     }
 }
 
-/* ---- the unacked-segment list (oldest first) ---- */
+/* ---- the unacknowledged-segment list (oldest first) ----
+ * The first SF_AN_SEG_INLINE segments live in the flow itself (capseg 0);
+ * a longer list moves to the heap, which is given back when it empties. */
+
+/* First heap capacity (doubling after, up to SF_AN_MAX_UNACKED). */
+#define SEG_HEAP_FIRST 8
+
+static inline sf_an_seg *seg_arr(sf_an_flow *f)
+{
+    return f->capseg ? f->seg.heap : f->seg.in;
+}
+
+/* Make room for one more segment when the list is full: move the inline
+ * list to the heap, or grow the heap list. The array, NULL if that failed. */
+static __attribute__((noinline)) sf_an_seg *seg_grow(sf_an_flow *f)
+{
+    sf_an_seg *arr;
+    if (f->capseg == 0) {                              /* inline list full: to the heap */
+        arr = malloc(SEG_HEAP_FIRST * sizeof *arr);
+        if (!arr)
+            return NULL;
+        memcpy(arr, f->seg.in, (size_t)f->nseg * sizeof *arr);
+        f->seg.heap = arr;
+        f->capseg = SEG_HEAP_FIRST;
+        return arr;
+    }
+    uint32_t cap = (uint32_t)f->capseg * 2u;
+    if (cap > SF_AN_MAX_UNACKED)
+        cap = SF_AN_MAX_UNACKED;
+    if (cap <= f->capseg)
+        return NULL;
+    arr = realloc(f->seg.heap, cap * sizeof *arr);
+    if (!arr)
+        return NULL;
+    f->seg.heap = arr;
+    f->capseg = (uint16_t)cap;
+    return arr;
+}
 
 /* Append a segment; 0 if it could not be stored (allocation failed). */
-static int seg_push(sf_an_flow *f, uint64_t frame, uint32_t seq, uint32_t nextseq, int64_t ts)
+static inline int seg_push(sf_an_flow *f, uint64_t frame, uint32_t seq, uint32_t nextseq, int64_t ts)
 {
-    if (f->nseg == f->capseg) {
-        uint32_t cap = f->capseg ? (uint32_t)f->capseg * 2u : 2u;
-        if (cap > SF_AN_MAX_UNACKED)
-            cap = SF_AN_MAX_UNACKED;
-        if (cap <= f->capseg)
-            return 0;
-        sf_an_seg *n = realloc(f->seg, cap * sizeof *n);
-        if (!n)
-            return 0;
-        f->seg = n;
-        f->capseg = (uint16_t)cap;
-    }
-    sf_an_seg *s = &f->seg[f->nseg++];
+    sf_an_seg *arr;
+    if (f->capseg == 0 && f->nseg < SF_AN_SEG_INLINE)
+        arr = f->seg.in;
+    else if (f->capseg != 0 && f->nseg < f->capseg)
+        arr = f->seg.heap;
+    else if (!(arr = seg_grow(f)))
+        return 0;
+    sf_an_seg *s = &arr[f->nseg++];
     s->ts = ts;
     s->frame = frame;
     s->seq = seq;
@@ -98,32 +134,38 @@ static int seg_push(sf_an_flow *f, uint64_t frame, uint32_t seq, uint32_t nextse
 
 static void seg_ack(sf_an_flow *r, uint32_t ack, int64_t now, sf_pinfo *pi)
 {
+    const uint16_t n = r->nseg;
+    if (n == 0)
+        return;
+    sf_an_seg *arr = seg_arr(r);
     uint16_t w = 0;
     int matched = 0;
-    for (uint16_t i = 0; i < r->nseg; i++) {
-        sf_an_seg s = r->seg[i];
-        if (ack == s.nextseq) {
+    for (uint16_t i = 0; i < n; i++) {
+        sf_an_seg *s = &arr[i];
+        if (ack == s->nextseq) {
             if (!matched) {
                 matched = 1;
-                pi->acks_frame = s.frame;
-                if (now != SF_AN_NO_TIME && s.ts != SF_AN_NO_TIME) {
-                    int64_t rtt = now - s.ts;
+                pi->acks_frame = s->frame;
+                if (now != SF_AN_NO_TIME && s->ts != SF_AN_NO_TIME) {
+                    int64_t rtt = now - s->ts;
                     /* tshark shows ack_rtt only when it is not zero */
                     pi->ack_rtt_ns = rtt != 0 ? rtt : -1;
                 }
             }
             continue;                                   /* delete */
         }
-        if (GT_SEQ(ack, s.seq) && LE_SEQ(ack, s.nextseq))
-            s.seq = ack;                                /* partly acked: keep the rest */
-        else if (!GT_SEQ(s.nextseq, ack))
+        if (GT_SEQ(ack, s->seq) && LE_SEQ(ack, s->nextseq))
+            s->seq = ack;                               /* partly acked: keep the rest */
+        else if (!GT_SEQ(s->nextseq, ack))
             continue;                                   /* old: delete */
-        r->seg[w++] = s;
+        if (w != i)                                     /* close the gap left by deletions */
+            arr[w] = *s;
+        w++;
     }
     r->nseg = w;
-    if (w == 0) {                                       /* nothing outstanding: give the memory back */
-        free(r->seg);
-        r->seg = NULL;
+    if (w == 0 && r->capseg) {                          /* nothing outstanding: give the memory back */
+        free(r->seg.heap);
+        r->seg.heap = NULL;
         r->capseg = 0;
     }
 }
@@ -140,13 +182,36 @@ typedef struct an_opts {
                          * (MP_CAPABLE 0x01 ... MP_FASTCLOSE 0x80) */
 } an_opts;
 
-static void scan_opts(const sf_pkt *p, an_opts *o)
+/* Whether the options may hold what scan_opts looks for: not when there
+ * are none, nor for the usual options of an established connection, NOP
+ * NOP TIMESTAMP. */
+static inline int opts_worth_scan(const sf_pkt *p)
+{
+    if (!p->opt || !p->opt_len)
+        return 0;
+    sf_cur c = sf_cur_make(p->opt, p->opt_len);
+    return !(p->opt_len == 12 && sf_get_be32(&c) == 0x0101080Au);
+}
+
+static __attribute__((noinline)) void scan_opts(const sf_pkt *p, an_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->wscale = -1;
     if (!p->opt || !p->opt_len)
         return;
     sf_cur c = sf_cur_make(p->opt, p->opt_len);
+    if (p->opt_len == 20) {
+        /* Linux's SYN and SYN-ACK: MSS, SACK_PERM, TIMESTAMP, NOP, WSCALE;
+         * what the walk below would find: the shift in the last byte */
+        uint32_t w0 = sf_get_be32(&c), w1 = sf_get_be32(&c);
+        sf_cur_skip(&c, 8);
+        uint32_t w4 = sf_get_be32(&c);
+        if ((w0 >> 16) == 0x0204u && w1 == 0x0402080Au && (w4 >> 8) == 0x010303u) {
+            o->wscale = (int)(w4 & 0xFFu);
+            return;
+        }
+        c = sf_cur_make(p->opt, p->opt_len);
+    }
     while (sf_cur_left(&c) > 0) {
         uint8_t kind = sf_get_u8(&c);
         if (kind == 0)
@@ -175,16 +240,14 @@ static void scan_opts(const sf_pkt *p, an_opts *o)
 
 /* ---- tcp_analyze_sequence_number() ---- */
 
-static uint32_t analyze_seq(sf_an_conn *a, sf_an_flow *F, sf_an_flow *R, const sf_pkt *p,
-                            uint32_t seglen, int64_t now, uint32_t pre, sf_pinfo *pi)
-{
-    const uint32_t seq = p->seq, ack = p->ack, window = p->win;
-    const uint16_t flags = p->flags;
-    const int synfinrst = (flags & (SF_TH_SYN | SF_TH_FIN | SF_TH_RST)) != 0;
-    uint32_t fl = pre;      /* the flags Wireshark keeps in ta->flags */
+/* Rare cases live in functions of their own (noinline), so that the path
+ * every packet takes stays short and keeps its values in registers. */
+#define AN_RARE static __attribute__((noinline))
 
-    /* base_seq (Wireshark's relative-number base), kept only to recognise a
-     * re-sent SYN; see sf_an_packet. */
+/* base_seq (Wireshark's relative-number base) of a direction not seen yet,
+ * kept only to recognise a re-sent SYN; see sf_an_packet. */
+AN_RARE void set_bases(sf_an_flow *F, sf_an_flow *R, uint32_t seq, uint32_t ack, uint16_t flags)
+{
     if (!(F->fl & SF_ANF_BASE_SET)) {
         F->base_seq = (flags & SF_TH_SYN) ? seq : seq - 1;
         F->fl |= SF_ANF_BASE_SET;
@@ -193,6 +256,92 @@ static uint32_t analyze_seq(sf_an_conn *a, sf_an_flow *F, sf_an_flow *R, const s
         R->base_seq = ack - 1;
         R->fl |= SF_ANF_BASE_SET;
     }
+}
+
+/* An empty segment without SYN/FIN/RST with the same seq and ack as this
+ * direction's last one. Returns the flags it gets; *skip = 1 when Wireshark
+ * then jumps to its ACK checks (goto finished_fwd). */
+AN_RARE uint32_t same_empty(const sf_an_conn *a, sf_an_flow *F, const sf_an_flow *R, uint32_t window,
+                            sf_pinfo *pi, int *skip)
+{
+    if (window != F->window)
+        /* WINDOW UPDATE: the window changed (and is not 0). */
+        return window ? SF_AN_WINDOW_UPDATE : 0;
+    if (window) {
+        /* KEEP-ALIVE ACK: an unchanged ACK right after the peer's keep-alive. */
+        if (R->last & LAST_KA) {
+            *skip = 1;
+            return SF_AN_KEEP_ALIVE_ACK;
+        }
+        /* DUPLICATE ACK: the same (non-zero) window too. MPTCP tolerates
+         * such ACKs when the options changed (RFC 8684 4.). */
+        if ((a->cfl & SF_ANC_MPTCP) && a->mp_ops != F->mp_ops)
+            return 0;
+        F->dupacknum = F->dupacknum == DUPACK_MARK ? 1 : F->dupacknum + 1;
+        pi->dup_ack_num = (uint32_t)F->dupacknum;
+        pi->dup_ack_frame = F->lastnondupack;
+        return SF_AN_DUPLICATE_ACK;
+    }
+    /* ZERO WINDOW PROBE ACK: an unchanged zero-window ACK right after a probe. */
+    if (R->last & LAST_ZWP) {
+        *skip = 1;
+        return SF_AN_ZERO_WINDOW_PROBE_ACK;
+    }
+    return 0;
+}
+
+/* ACKED UNSEEN SEGMENT, for an ACK beyond the highest contiguous seq the
+ * peer was seen to send. If the peer has sent beyond that mark since, the
+ * mark jumps to the peer's highest seq; otherwise the flag is given only to
+ * the first such ACK after each ACK from the peer (its dupacknum is set to
+ * -1 as a marker, which as an unsigned counter also reads as ">= 2" below,
+ * exactly as in Wireshark 4.0). */
+AN_RARE uint32_t ack_unseen(sf_an_flow *R)
+{
+    if (GT_SEQ(R->nextseq, R->maxseqtobeacked)) {
+        R->maxseqtobeacked = R->nextseq;
+        return SF_AN_ACK_LOST_SEGMENT;
+    }
+    uint32_t fl = R->dupacknum == 0 ? SF_AN_ACK_LOST_SEGMENT : 0;
+    R->dupacknum = DUPACK_MARK;
+    return fl;
+}
+
+/* A segment that does not advance the sequence number (and is neither a
+ * keep-alive nor a spurious retransmission): which kind of retransmission. */
+AN_RARE uint32_t not_advancing(const sf_an_conn *a, const sf_an_flow *F, const sf_an_flow *R, uint32_t seq,
+                               uint32_t seglen, uint16_t flags, int64_t now)
+{
+    /* FAST (checked first: tcp.fastrt_supersedes_ooo defaults to TRUE):
+     * >= 2 dup ACKs for exactly this seq, the last one < 20 ms ago */
+    uint64_t t = (uint64_t)(now - R->lastacktime);
+    if (R->dupacknum >= 2 && R->lastack == seq && t < (uint64_t)FASTRT_WINDOW_NS)
+        return SF_AN_FAST_RETRANSMISSION | SF_AN_RETRANSMISSION;
+    /* OUT-OF-ORDER: < iRTT (3 ms if unknown) after the highest seq, and
+     * not ending exactly at it */
+    t = (uint64_t)(now - F->nextseqtime);
+    uint64_t thres = a->first_rtt == 0 ? (uint64_t)OOO_DEFAULT_NS : (uint64_t)a->first_rtt;
+    uint32_t end = seq + seglen + ((flags & (SF_TH_SYN | SF_TH_FIN)) ? 1u : 0u);
+    if (t < thres && F->nextseq != end)
+        return SF_AN_OUT_OF_ORDER;
+    return SF_AN_RETRANSMISSION;
+}
+
+/* The analysis of one segment with tcp.len seglen, sent by F's side;
+ * returns pi->analysis with the flags it found added. (Out of line: the
+ * caller's bookkeeping and this each keep their values in registers.) */
+static __attribute__((noinline)) uint32_t analyze_seq(sf_an_conn *restrict a, sf_an_flow *restrict F,
+                                                      sf_an_flow *restrict R, const sf_pkt *restrict p,
+                                                      uint32_t seglen, int64_t now, sf_pinfo *restrict pi)
+{
+    const uint32_t seq = p->seq, ack = p->ack, window = p->win;
+    const uint16_t flags = p->flags;
+    const int synfinrst = (flags & (SF_TH_SYN | SF_TH_FIN | SF_TH_RST)) != 0;
+    const int synfin = (flags & (SF_TH_SYN | SF_TH_FIN)) != 0;
+    uint32_t fl = pi->analysis; /* the flags Wireshark keeps in ta->flags */
+
+    if (!(F->fl & R->fl & SF_ANF_BASE_SET))
+        set_bases(F, R, seq, ack, flags);
 
     /* ZERO WINDOW PROBE: exactly 1 byte at the next expected seq while the
      * peer advertises a zero window. Skips the checks down to the ACK ones. */
@@ -204,43 +353,29 @@ static uint32_t analyze_seq(sf_an_conn *a, sf_an_flow *F, sf_an_flow *R, const s
     if (window == 0 && !synfinrst)
         fl |= SF_AN_ZERO_WINDOW;
     /* LOST SEGMENT: starts beyond the highest seq seen (not for RST). */
-    if (F->nextseq && GT_SEQ(seq, F->nextseq) && !(flags & SF_TH_RST))
+    if (GT_SEQ(seq, F->nextseq) && F->nextseq && !(flags & SF_TH_RST))
         fl |= SF_AN_LOST_SEGMENT;
-    /* KEEP-ALIVE: 0 or 1 byte starting one byte before the next expected seq. */
-    if (seglen <= 1 && seq == F->nextseq - 1 && !synfinrst)
-        fl |= SF_AN_KEEP_ALIVE;
-    /* WINDOW UPDATE: empty, same seq/ack as before, window changed (and not 0). */
-    if (seglen == 0 && window && window != F->window && seq == F->nextseq &&
-        ack == F->lastack && !synfinrst)
-        fl |= SF_AN_WINDOW_UPDATE;
-    /* WINDOW FULL: data reaching exactly the right edge of the peer's window. */
-    if (seglen > 0 && R->win_scale != -1 && !synfinrst) {
-        int sh = ((R->fl & SF_ANF_FIRST_ACK) || R->win_scale == -2) ? 0 : R->win_scale;
-        if (seq + seglen == R->lastack + (R->window << sh))
-            fl |= SF_AN_WINDOW_FULL;
-    }
-    /* KEEP-ALIVE ACK: an unchanged ACK right after the peer's keep-alive. */
-    if (seglen == 0 && window && window == F->window && seq == F->nextseq &&
-        ack == F->lastack && (R->fl & SF_ANF_LAST_KA) && !synfinrst) {
-        fl |= SF_AN_KEEP_ALIVE_ACK;
-        goto finished_fwd;
-    }
-    /* ZERO WINDOW PROBE ACK: an unchanged zero-window ACK right after a probe. */
-    if (seglen == 0 && window == 0 && window == F->window && seq == F->nextseq &&
-        ack == F->lastack && (R->fl & SF_ANF_LAST_ZWP) && !synfinrst) {
-        fl |= SF_AN_ZERO_WINDOW_PROBE_ACK;
-        goto finished_fwd;
-    }
-    /* DUPLICATE ACK: empty, same seq, ack and (non-zero) window as before. */
-    if (seglen == 0 && window && window == F->window && seq == F->nextseq &&
-        ack == F->lastack && !synfinrst) {
-        if ((a->cfl & SF_ANC_MPTCP) && a->mp_ops != F->mp_ops) {
-            /* MPTCP tolerates such ACKs when the options changed (RFC 8684 4.) */
-        } else {
-            F->dupacknum = F->dupacknum == DUPACK_MARK ? 1 : F->dupacknum + 1;
-            fl |= SF_AN_DUPLICATE_ACK;
-            pi->dup_ack_num = (uint32_t)F->dupacknum;
-            pi->dup_ack_frame = F->lastnondupack;
+    /* The rest of Wireshark's checks here are all for segments without
+     * SYN/FIN/RST; in its order, grouped by what they share (the checks on
+     * empty segments and WINDOW FULL's on data exclude each other). */
+    if (!synfinrst) {
+        /* KEEP-ALIVE: 0 or 1 byte starting one byte before the next expected seq. */
+        if (seglen <= 1 && seq == F->nextseq - 1)
+            fl |= SF_AN_KEEP_ALIVE;
+        if (seglen == 0) {
+            /* WINDOW UPDATE, KEEP-ALIVE ACK, ZERO WINDOW PROBE ACK, DUPLICATE
+             * ACK: all with the same seq and ack as before */
+            if (seq == F->nextseq && ack == F->lastack) {
+                int skip = 0;
+                fl |= same_empty(a, F, R, window, pi, &skip);
+                if (skip)
+                    goto finished_fwd;
+            }
+        } else if (R->win_scale != -1) {
+            /* WINDOW FULL: data reaching exactly the right edge of the peer's window. */
+            int sh = ((R->fl & SF_ANF_FIRST_ACK) || R->win_scale == -2) ? 0 : R->win_scale;
+            if (seq + seglen == R->lastack + (R->window << sh))
+                fl |= SF_AN_WINDOW_FULL;
         }
     }
 
@@ -250,84 +385,47 @@ finished_fwd:
         F->dupacknum = 0;
     }
 
-    /* ACKED UNSEEN SEGMENT: acks beyond the highest contiguous seq the peer
-     * was seen to send. If the peer has sent beyond that mark since, the mark
-     * jumps to the peer's highest seq; otherwise the flag is given only to the
-     * first such ACK after each ACK from the peer (its dupacknum is set to -1
-     * as a marker, which as an unsigned counter also reads as ">= 2" below,
-     * exactly as in Wireshark 4.0). */
-    if (R->maxseqtobeacked && GT_SEQ(ack, R->maxseqtobeacked) && (flags & SF_TH_ACK)) {
-        if (GT_SEQ(R->nextseq, R->maxseqtobeacked)) {
-            R->maxseqtobeacked = R->nextseq;
-            fl |= SF_AN_ACK_LOST_SEGMENT;
-        } else {
-            if (R->dupacknum == 0)
-                fl |= SF_AN_ACK_LOST_SEGMENT;
-            R->dupacknum = DUPACK_MARK;
-        }
-    }
+    /* ACKED UNSEEN SEGMENT (see ack_unseen) */
+    if (GT_SEQ(ack, R->maxseqtobeacked) && R->maxseqtobeacked && (flags & SF_TH_ACK))
+        fl |= ack_unseen(R);
 
     /* RETRANSMISSION family: a segment with data (or SYN/FIN) that does not
      * advance the sequence number. */
-    if (seglen > 0 || (flags & (SF_TH_SYN | SF_TH_FIN))) {
+    if ((seglen > 0 || synfin) && !(fl & SF_AN_KEEP_ALIVE)) {
         int not_adv = F->nextseq && LT_SEQ(seq, F->nextseq);
-        if (fl & SF_AN_KEEP_ALIVE)
-            goto finished_rt;
         /* new data starting one byte early (after a zero-window probe) */
         if (seglen > 1 && F->nextseq - 1 == seq)
             not_adv = 0;
         /* SPURIOUS: everything in it was already acknowledged by the peer */
-        if (seglen > 0 && R->lastack && LE_SEQ(seq + seglen, R->lastack)) {
+        if (seglen > 0 && R->lastack && LE_SEQ(seq + seglen, R->lastack))
             fl |= SF_AN_SPURIOUS_RETRANSMISSION | SF_AN_RETRANSMISSION;
-            goto finished_rt;
-        }
-        /* FAST (checked first: tcp.fastrt_supersedes_ooo defaults to TRUE):
-         * >= 2 dup ACKs for exactly this seq, the last one < 20 ms ago */
-        uint64_t t = (uint64_t)(now - R->lastacktime);
-        if (not_adv && R->dupacknum >= 2 && R->lastack == seq && t < (uint64_t)FASTRT_WINDOW_NS) {
-            fl |= SF_AN_FAST_RETRANSMISSION | SF_AN_RETRANSMISSION;
-            goto finished_rt;
-        }
-        /* OUT-OF-ORDER: < iRTT (3 ms if unknown) after the highest seq, and
-         * not ending exactly at it */
-        t = (uint64_t)(now - F->nextseqtime);
-        uint64_t thres = a->first_rtt == 0 ? (uint64_t)OOO_DEFAULT_NS : (uint64_t)a->first_rtt;
-        uint32_t end = seq + seglen + ((flags & (SF_TH_SYN | SF_TH_FIN)) ? 1u : 0u);
-        if (not_adv && t < thres && F->nextseq != end) {
-            fl |= SF_AN_OUT_OF_ORDER;
-            goto finished_rt;
-        }
-        if (not_adv)
-            fl |= SF_AN_RETRANSMISSION;
+        else if (not_adv)
+            fl |= not_advancing(a, F, R, seq, seglen, flags, now);
     }
-finished_rt:;
 
     /* Remember the segment (even a retransmission) while the list has room.
      * SYN/FIN count one only for a remembered segment, as in Wireshark. */
     uint32_t nextseq = seq + seglen;
-    if ((seglen || (flags & (SF_TH_SYN | SF_TH_FIN))) && F->nseg < SF_AN_MAX_UNACKED) {
-        if (flags & (SF_TH_SYN | SF_TH_FIN))
-            nextseq += 1;
+    if ((seglen || synfin) && F->nseg < SF_AN_MAX_UNACKED) {
+        nextseq += (uint32_t)synfin;
         (void)seg_push(F, p->frame, seq, nextseq, p->ts_missing ? SF_AN_NO_TIME : now);
     }
     const int zwp = (fl & SF_AN_ZERO_WINDOW_PROBE) != 0;
-    if ((GT_SEQ(nextseq, F->nextseq) || !F->nextseq) && !zwp) {
-        F->nextseq = nextseq;
-        F->nextseqtime = now;
+    if (!zwp) {
+        if (GT_SEQ(nextseq, F->nextseq) || !F->nextseq) {
+            F->nextseq = nextseq;
+            F->nextseqtime = now;
+        }
+        if (seq == F->maxseqtobeacked || !F->maxseqtobeacked)
+            F->maxseqtobeacked = F->nextseq;
     }
-    if ((seq == F->maxseqtobeacked || !F->maxseqtobeacked) && !zwp)
-        F->maxseqtobeacked = F->nextseq;
 
     F->window = window;
     F->lastack = ack;
     F->lastacktime = now;
     if (a->cfl & SF_ANC_MPTCP)
         F->mp_ops = a->mp_ops;
-    F->fl &= (uint8_t)~(SF_ANF_LAST_KA | SF_ANF_LAST_ZWP);
-    if (fl & SF_AN_KEEP_ALIVE)
-        F->fl |= SF_ANF_LAST_KA;
-    if (zwp)
-        F->fl |= SF_ANF_LAST_ZWP;
+    F->last = (uint8_t)((fl & (SF_AN_KEEP_ALIVE | SF_AN_ZERO_WINDOW_PROBE)) >> LAST_SHIFT);
 
     /* Whatever this packet acknowledges (Wireshark does this for every
      * packet, whether or not the ACK flag is set). */
@@ -339,7 +437,7 @@ finished_rt:;
  * but no more than the frame carried on the wire (an IP total length beyond
  * the packet is cut to it), minus the TCP header length. 0 (no length, no
  * analysis) if the header claims more than that. */
-static int an_seglen(const sf_pkt *p, uint32_t *seglen)
+static inline int an_seglen(const sf_pkt *p, uint32_t *seglen)
 {
     uint32_t tcp = p->seg_len;
     uint64_t off;
@@ -358,7 +456,73 @@ static int an_seglen(const sf_pkt *p, uint32_t *seglen)
     return tcp >= p->hlen;
 }
 
-void sf_an_packet(sf_an_conn *a, const sf_pkt *p, sf_pinfo *pi, sf_conn *c, const uint32_t isn[2])
+/* The summary's share of one packet: flag counts, retransmitted bytes, RTT. */
+static void sum_packet(sf_an_sum *sum, int d, uint32_t an, int have_seglen, uint32_t seglen, int64_t rtt)
+{
+    /* only the set bits (most packets have none) */
+    for (uint32_t m = an & ((1u << SF_AN__COUNT) - 1u); m; m &= m - 1u)
+        sum->an_count[__builtin_ctz(m)]++;
+    if ((an & SF_AN_RETRANSMISSION) && have_seglen)
+        sum->retrans_bytes[d] += seglen;
+    if (rtt > 0) {
+        if (sum->rtt_n == 0 || rtt < sum->rtt_min_ns)
+            sum->rtt_min_ns = rtt;
+        if (sum->rtt_n == 0 || rtt > sum->rtt_max_ns)
+            sum->rtt_max_ns = rtt;
+        sum->rtt_sum_ns = rtt > INT64_MAX - sum->rtt_sum_ns ? INT64_MAX : sum->rtt_sum_ns + rtt; /* saturates */
+        sum->rtt_n++;
+    }
+}
+
+/* What a SYN changes before the analysis: dissect_tcp() treats a SYN with
+ * the ISN already seen as a re-sent SYN: the next expected seq falls back
+ * to the highest contiguous one (issue 17616). A SYN-ACK with a new ISN
+ * resets the base. */
+AN_RARE void syn_before(sf_an_flow *F, uint32_t seq, uint16_t flags)
+{
+    if (!(F->fl & SF_ANF_BASE_SET))
+        return;
+    if (!(flags & SF_TH_ACK) && seq == F->base_seq)
+        F->nextseq = F->maxseqtobeacked;
+    if ((flags & SF_TH_ACK) && seq != F->base_seq)
+        F->base_seq = seq;
+}
+
+/* Options: window scale (any packet; RFC 7323 caps the shift at 14) and MPTCP. */
+AN_RARE void apply_opts(sf_an_conn *a, sf_an_flow *F, const sf_pkt *p)
+{
+    an_opts o;
+    scan_opts(p, &o);
+    if (o.wscale >= 0)
+        F->win_scale = (int8_t)(o.wscale > 14 ? 14 : o.wscale);
+    if (o.mptcp) {
+        if (o.mptcp_alloc)
+            a->cfl |= SF_ANC_MPTCP;
+        if (a->cfl & SF_ANC_MPTCP)
+            a->mp_ops |= o.mp_ops;
+    }
+}
+
+/* What a SYN changes after the analysis (with a header of 20 bytes or more):
+ * the iRTT start (Wireshark's ts_mru_syn) and, once its options are read,
+ * verify_tcp_window_scaling(): scaling is used only if both SYNs carry it. */
+AN_RARE void syn_after(sf_an_conn *a, sf_an_flow *F, sf_an_flow *R, const sf_pkt *p, uint16_t flags,
+                       int64_t now)
+{
+    F->fl |= SF_ANF_FIRST_ACK;
+    if (!(flags & SF_TH_ACK))
+        a->mru_syn = now;
+    if (opts_worth_scan(p))
+        apply_opts(a, F, p);
+    if (F->win_scale == -1) {
+        F->win_scale = -2;
+        R->win_scale = -2;
+    } else if ((flags & SF_TH_ACK) && R->win_scale == -2) {
+        F->win_scale = -2;
+    }
+}
+
+void sf_an_packet(sf_an_conn *restrict a, const sf_pkt *restrict p, sf_pinfo *restrict pi, const uint32_t isn[2])
 {
     const int d = pi->dir ? 1 : 0;
     sf_an_flow *F = &a->f[d], *R = &a->f[!d];
@@ -372,42 +536,41 @@ void sf_an_packet(sf_an_conn *a, const sf_pkt *p, sf_pinfo *pi, sf_conn *c, cons
     pi->ack_rtt_ns = -1;
     pi->calc_window = p->win;
     pi->win_scale = (flags & SF_TH_SYN) ? -2 : F->win_scale;
-    for (int i = 0; i < SF_MAX_SACK; i++) {
-        uint32_t base = isn ? isn[!d] : 0;
-        pi->rel_sack[i][0] = i < p->nsack ? p->sack[i][0] - base : 0;
-        pi->rel_sack[i][1] = i < p->nsack ? p->sack[i][1] - base : 0;
+    memset(pi->rel_sack, 0, sizeof pi->rel_sack);
+    if (p->nsack) {
+        const uint32_t base = isn ? isn[!d] : 0;
+        const unsigned n = p->nsack < SF_MAX_SACK ? p->nsack : SF_MAX_SACK;
+        for (unsigned i = 0; i < n; i++) {
+            pi->rel_sack[i][0] = p->sack[i][0] - base;
+            pi->rel_sack[i][1] = p->sack[i][1] - base;
+        }
     }
 
     /* longest stall: the longest gap between consecutive packets */
     if (!p->ts_missing) {        /* untimed text lines say nothing of gaps */
         if (a->cfl & SF_ANC_HAVE_LAST) {
             int64_t gap = now - a->last_ts;
-            if (gap > c->longest_stall_ns)
-                c->longest_stall_ns = gap;
+            if (gap > a->sum.longest_stall_ns)
+                a->sum.longest_stall_ns = gap;
         }
         a->last_ts = now;
         a->cfl |= SF_ANC_HAVE_LAST;
     }
+
+    /* tcp.len, for the analysis and for retrans_bytes */
+    uint32_t seglen = 0;
+    const int have_seglen = p->status == SF_DEC_TCP && an_seglen(p, &seglen);
 
     /* Wireshark never hands a first fragment (it waits for reassembly) or a
      * header cut before the window field to its TCP analysis. */
     if (p->status != SF_DEC_TCP || p->ip_first_frag || p->l4_caplen < 16)
         goto count;
 
-    /* Before the analysis, dissect_tcp() treats a SYN with the ISN already
-     * seen as a re-sent SYN: the next expected seq falls back to the highest
-     * contiguous one (issue 17616). A SYN-ACK with a new ISN resets the base. */
-    if ((flags & (SF_TH_SYN | SF_TH_ACK)) == SF_TH_SYN && (F->fl & SF_ANF_BASE_SET) &&
-        p->seq == F->base_seq)
-        F->nextseq = F->maxseqtobeacked;
-    if ((flags & (SF_TH_SYN | SF_TH_ACK)) == (SF_TH_SYN | SF_TH_ACK) &&
-        (F->fl & SF_ANF_BASE_SET) && p->seq != F->base_seq)
-        F->base_seq = p->seq;
+    if (flags & SF_TH_SYN)
+        syn_before(F, p->seq, flags);
 
-    uint32_t seglen;
-    int have_seglen = an_seglen(p, &seglen);
     if (have_seglen) {
-        fl = analyze_seq(a, F, R, p, seglen, now, pi->analysis, pi) & ~pi->analysis;
+        fl = analyze_seq(a, F, R, p, seglen, now, pi) & ~pi->analysis;
         if (sf_an_options() & SF_AN_OPT_SACK)
             fl |= sf_an_sack_packet(a, d, p, seglen, fl);
         /* calc_window: never for a SYN; scaled when the shift is known */
@@ -417,56 +580,20 @@ void sf_an_packet(sf_an_conn *a, const sf_pkt *p, sf_pinfo *pi, sf_conn *c, cons
     if (p->hlen < 20)
         goto count;            /* Wireshark stops dissecting a bogus header here */
 
-    /* iRTT as Wireshark keeps it for the out-of-order threshold */
     if (flags & SF_TH_SYN) {
-        F->fl |= SF_ANF_FIRST_ACK;
-        if (!(flags & SF_TH_ACK))
-            a->mru_syn = now;
-    }
-    if ((flags & (SF_TH_SYN | SF_TH_ACK)) == SF_TH_ACK) {
-        if (a->mru_syn != 0 && a->first_rtt == 0)
-            a->first_rtt = now - a->mru_syn;
-        F->fl &= (uint8_t)~SF_ANF_FIRST_ACK;
-    }
-
-    /* options: window scale (any packet; RFC 7323 caps the shift at 14) */
-    an_opts o;
-    scan_opts(p, &o);
-    if (o.wscale >= 0)
-        F->win_scale = (int8_t)(o.wscale > 14 ? 14 : o.wscale);
-    if (o.mptcp) {
-        if (o.mptcp_alloc)
-            a->cfl |= SF_ANC_MPTCP;
-        if (a->cfl & SF_ANC_MPTCP)
-            a->mp_ops |= o.mp_ops;
-    }
-    /* verify_tcp_window_scaling(): scaling is used only if both SYNs carry it */
-    if (flags & SF_TH_SYN) {
-        if (F->win_scale == -1) {
-            F->win_scale = -2;
-            R->win_scale = -2;
-        } else if ((flags & SF_TH_ACK) && R->win_scale == -2) {
-            F->win_scale = -2;
+        syn_after(a, F, R, p, flags, now);
+    } else {
+        /* iRTT as Wireshark keeps it for the out-of-order threshold */
+        if (flags & SF_TH_ACK) {
+            if (a->mru_syn != 0 && a->first_rtt == 0)
+                a->first_rtt = now - a->mru_syn;
+            F->fl &= (uint8_t)~SF_ANF_FIRST_ACK;
         }
+        if (opts_worth_scan(p))
+            apply_opts(a, F, p);
     }
 
 count:
     pi->analysis |= fl;
-    for (unsigned b = 0; b < SF_AN__COUNT; b++)
-        if (pi->analysis & (1u << b))
-            c->an_count[b]++;
-    uint32_t rlen;
-    if ((pi->analysis & SF_AN_RETRANSMISSION) && p->status == SF_DEC_TCP && an_seglen(p, &rlen)) {
-        sf_conn_stats *st = d ? &c->s2c : &c->c2s;
-        st->retrans_bytes += rlen;
-    }
-    if (pi->ack_rtt_ns > 0) {
-        int64_t r = pi->ack_rtt_ns;
-        if (c->rtt_n == 0 || r < c->rtt_min_ns)
-            c->rtt_min_ns = r;
-        if (c->rtt_n == 0 || r > c->rtt_max_ns)
-            c->rtt_max_ns = r;
-        c->rtt_sum_ns = r > INT64_MAX - c->rtt_sum_ns ? INT64_MAX : c->rtt_sum_ns + r; /* saturates */
-        c->rtt_n++;
-    }
+    sum_packet(&a->sum, d, pi->analysis, have_seglen, seglen, pi->ack_rtt_ns);
 }

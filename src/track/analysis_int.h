@@ -17,8 +17,9 @@ struct sf_an_ext {
     sf_an_board b[2];          /* [dir]: what the peer SACKed of dir's data */
 };
 
-/* The process-wide options (sf_an_set_options). */
-unsigned sf_an_options(void);
+/* The process-wide options (sf_an_set_options; read with every packet). */
+extern unsigned sf_an_opts_set;
+static inline unsigned sf_an_options(void) { return sf_an_opts_set; }
 /* SACK extras for one packet, after the Wireshark analysis gave `fl`;
  * returns the extra flags (SF_AN_DSACK, SF_AN_SACK_SPURIOUS_RETRANSMISSION). */
 uint32_t sf_an_sack_packet(sf_an_conn *a, int d, const sf_pkt *p, uint32_t seglen, uint32_t fl);

@@ -25,10 +25,9 @@
 #define LT_SEQ(x, y) ((int32_t)((uint32_t)(x) - (uint32_t)(y)) < 0)
 #define LE_SEQ(x, y) ((int32_t)((uint32_t)(x) - (uint32_t)(y)) <= 0)
 
-static unsigned g_opts;
+unsigned sf_an_opts_set;
 
-void sf_an_set_options(unsigned opts) { g_opts = opts; }
-unsigned sf_an_options(void) { return g_opts; }
+void sf_an_set_options(unsigned opts) { sf_an_opts_set = opts; }
 
 /* ranges are kept relative to nothing: absolute seqs, compared modulo 2^32
  * against the cumulative ACK `base`; sorted by distance from base */

@@ -62,24 +62,13 @@ void sf_conn_fill(const sf_rec *r, const sf_hosts *h, sf_conn *c, uint8_t *app_e
 
 void sf_conn_an_load(const sf_rec *r, sf_conn *c)
 {
-    memcpy(c->an_count, r->an_count, sizeof c->an_count);
-    c->c2s.retrans_bytes = r->retrans_bytes[0];
-    c->s2c.retrans_bytes = r->retrans_bytes[1];
-    c->rtt_min_ns = r->rtt_min_ns;
-    c->rtt_max_ns = r->rtt_max_ns;
-    c->rtt_sum_ns = r->rtt_sum_ns;
-    c->rtt_n = r->rtt_n;
-    c->longest_stall_ns = r->longest_stall_ns;
-}
-
-void sf_conn_an_store(sf_rec *r, const sf_conn *c)
-{
-    memcpy(r->an_count, c->an_count, sizeof r->an_count);
-    r->retrans_bytes[0] = c->c2s.retrans_bytes;
-    r->retrans_bytes[1] = c->s2c.retrans_bytes;
-    r->rtt_min_ns = c->rtt_min_ns;
-    r->rtt_max_ns = c->rtt_max_ns;
-    r->rtt_sum_ns = c->rtt_sum_ns;
-    r->rtt_n = c->rtt_n;
-    r->longest_stall_ns = c->longest_stall_ns;
+    const sf_an_sum *m = &r->an.sum;
+    memcpy(c->an_count, m->an_count, sizeof c->an_count);
+    c->c2s.retrans_bytes = m->retrans_bytes[0];
+    c->s2c.retrans_bytes = m->retrans_bytes[1];
+    c->rtt_min_ns = m->rtt_min_ns;
+    c->rtt_max_ns = m->rtt_max_ns;
+    c->rtt_sum_ns = m->rtt_sum_ns;
+    c->rtt_n = m->rtt_n;
+    c->longest_stall_ns = m->longest_stall_ns;
 }

@@ -11,7 +11,6 @@
 
 typedef struct seqctx {
     sf_an_conn a;
-    sf_conn c;
     uint32_t isn[2];
     uint64_t frame;
     uint8_t opt[40];
@@ -57,7 +56,7 @@ static sf_pinfo pkt_ws(seqctx *x, int dir, uint16_t flags, uint32_t seq, uint32_
     p.seg_len = p.hlen + len;
     p.len = len;
     pi.dir = (uint8_t)dir;
-    sf_an_packet(&x->a, &p, &pi, &x->c, x->isn);
+    sf_an_packet(&x->a, &p, &pi, x->isn);
     return pi;
 }
 
@@ -99,17 +98,17 @@ TEST(analysis_acks_rtt_scaling_spurious)
     T_EQ_INT(p.acks_frame, 5);                /* the segment ending at 1201 */
     T_EQ_INT(p.ack_rtt_ns, 9000000);
     T_EQ_INT(p.calc_window, 65152);
-    T_CHECK(x.a.f[0].seg == NULL);            /* all acknowledged: list memory returned */
+    T_CHECK(x.a.f[0].capseg == 0);             /* all acknowledged: heap list memory returned */
     p = pkt(&x, 0, PA, 1001, 5001, 100, 502, 2040 * MS);
     T_EQ_INT(p.analysis, SF_AN_SPURIOUS_RETRANSMISSION | SF_AN_RETRANSMISSION);
-    T_EQ_INT(x.c.c2s.retrans_bytes, 100);
-    T_EQ_INT(x.c.an_count[2], 1);             /* spurious_retransmission */
-    T_EQ_INT(x.c.an_count[0], 1);             /* retransmission */
-    T_EQ_INT(x.c.rtt_n, 3);
-    T_EQ_INT(x.c.rtt_min_ns, 9000000);
-    T_EQ_INT(x.c.rtt_max_ns, 10000000);
-    T_EQ_INT(x.c.rtt_sum_ns, 29000000);
-    T_EQ_INT(x.c.longest_stall_ns, 1000000000);   /* 1.040 -> 2.040 */
+    T_EQ_INT(x.a.sum.retrans_bytes[0], 100);
+    T_EQ_INT(x.a.sum.an_count[2], 1);             /* spurious_retransmission */
+    T_EQ_INT(x.a.sum.an_count[0], 1);             /* retransmission */
+    T_EQ_INT(x.a.sum.rtt_n, 3);
+    T_EQ_INT(x.a.sum.rtt_min_ns, 9000000);
+    T_EQ_INT(x.a.sum.rtt_max_ns, 10000000);
+    T_EQ_INT(x.a.sum.rtt_sum_ns, 29000000);
+    T_EQ_INT(x.a.sum.longest_stall_ns, 1000000000);   /* 1.040 -> 2.040 */
     sf_an_free(&x.a);
 }
 
@@ -148,8 +147,8 @@ TEST(analysis_loss_dupack_fast_ooo)
     T_EQ_INT(p.analysis, SF_AN_OUT_OF_ORDER);
     p = pkt(&x, 1, A, 5001, 1801, 0, 509, 1210 * MS);
     T_EQ_INT(p.analysis, SF_AN_ACK_LOST_SEGMENT);
-    T_EQ_INT(x.c.an_count[6], 2);             /* duplicate_ack */
-    T_EQ_INT(x.c.an_count[4], 2);             /* lost_segment */
+    T_EQ_INT(x.a.sum.an_count[6], 2);             /* duplicate_ack */
+    T_EQ_INT(x.a.sum.an_count[4], 2);             /* lost_segment */
     sf_an_free(&x.a);
 }
 
@@ -178,7 +177,7 @@ TEST(analysis_zero_window_keepalive_full)
     T_EQ_INT(p.analysis, SF_AN_KEEP_ALIVE_ACK);
     p = pkt(&x, 0, PA, 1101, 5001, 1000, 502, 11620 * MS);
     T_EQ_INT(p.analysis, SF_AN_WINDOW_FULL);
-    T_EQ_INT(x.c.longest_stall_ns, 10000000000LL);
+    T_EQ_INT(x.a.sum.longest_stall_ns, 10000000000LL);
     sf_an_free(&x.a);
 }
 
@@ -210,7 +209,7 @@ TEST(analysis_window_scale_rules_and_sack)
     sf_pinfo pi;
     memset(&pi, 0, sizeof pi);
     pi.dir = 1;
-    sf_an_packet(&x.a, &q, &pi, &x.c, x.isn);
+    sf_an_packet(&x.a, &q, &pi, x.isn);
     T_EQ_INT(pi.rel_sack[0][0], 101);
     T_EQ_INT(pi.rel_sack[0][1], 201);
     sf_an_free(&x.a);
@@ -252,7 +251,7 @@ TEST(analysis_syn_fin_retransmission_reused)
     T_EQ_INT(p.analysis, 0);
     p = pkt(&x, 0, FA, 1001, 5001, 0, 502, 2301 * MS);
     T_EQ_INT(p.analysis, SF_AN_RETRANSMISSION);  /* ends exactly at nextseq: not out-of-order */
-    T_EQ_INT(x.c.c2s.retrans_bytes, 0);
+    T_EQ_INT(x.a.sum.retrans_bytes[0], 0);
     sf_an_free(&x.a);
 
     ctx_init(&x, 1000, 5000);
@@ -263,9 +262,9 @@ TEST(analysis_syn_fin_retransmission_reused)
     sf_pinfo pi;
     memset(&pi, 0, sizeof pi);
     pi.analysis = SF_AN_REUSED_PORTS;           /* decided by the engine */
-    sf_an_packet(&x.a, &q, &pi, &x.c, x.isn);
+    sf_an_packet(&x.a, &q, &pi, x.isn);
     T_EQ_INT(pi.analysis, SF_AN_REUSED_PORTS);
-    T_EQ_INT(x.c.an_count[14], 1);
+    T_EQ_INT(x.a.sum.an_count[14], 1);
     sf_an_free(&x.a);
 }
 
@@ -293,9 +292,61 @@ TEST(analysis_unacked_cap)
     T_EQ_INT(p.analysis, SF_AN_ACK_LOST_SEGMENT);
     T_EQ_INT(p.acks_frame, 0);
     T_EQ_INT(x->a.f[0].nseg, 0);
-    T_CHECK(x->a.f[0].seg == NULL);
+    T_CHECK(x->a.f[0].capseg == 0);
     sf_an_free(&x->a);
     free(x);
+}
+
+/* the unacked list across its storage changes: 2 segments inline, then the
+ * heap (8, 16, 32), back inline once all is acknowledged; acked frames,
+ * RTTs and totals by construction */
+TEST(analysis_unacked_inline_heap)
+{
+    seqctx x;
+    ctx_init(&x, 1000, 5000);
+    sf_pinfo p;
+    p = pkt(&x, 0, S, 1000, 0, 0, 64240, 1000 * MS);
+    p = pkt(&x, 1, S | A, 5000, 1001, 0, 65160, 1010 * MS);
+    T_EQ_INT(p.acks_frame, 1);
+    p = pkt(&x, 0, A, 1001, 5001, 0, 502, 1020 * MS);
+    T_EQ_INT(p.acks_frame, 2);
+    for (int i = 0; i < 20; i++) {                 /* frames 4..23 */
+        p = pkt(&x, 0, PA, 1001 + 10 * (uint32_t)i, 5001, 10, 502, (1030 + i) * MS);
+        T_EQ_INT(p.analysis, 0);
+        if (i == 1)
+            T_EQ_INT(x.a.f[0].capseg, 0);          /* still inline */
+        if (i == 2)
+            T_EQ_INT(x.a.f[0].capseg, 8);          /* moved to the heap */
+    }
+    T_EQ_INT(x.a.f[0].nseg, 20);
+    T_EQ_INT(x.a.f[0].capseg, 32);
+    p = pkt(&x, 1, A, 5001, 1031, 0, 509, 1100 * MS);  /* ends segment 2 (frame 6) */
+    T_EQ_INT(p.analysis, 0);
+    T_EQ_INT(p.acks_frame, 6);
+    T_EQ_INT(p.ack_rtt_ns, 68000000);
+    T_EQ_INT(x.a.f[0].nseg, 17);
+    p = pkt(&x, 1, A, 5001, 1036, 0, 509, 1150 * MS);  /* half of segment 3 */
+    T_EQ_INT(p.acks_frame, 0);
+    T_EQ_INT(p.ack_rtt_ns, -1);
+    T_EQ_INT(x.a.f[0].nseg, 17);
+    p = pkt(&x, 1, A, 5001, 1201, 0, 509, 1200 * MS);  /* everything: segment 19 (frame 23) */
+    T_EQ_INT(p.acks_frame, 23);
+    T_EQ_INT(p.ack_rtt_ns, 151000000);
+    T_EQ_INT(x.a.f[0].nseg, 0);
+    T_EQ_INT(x.a.f[0].capseg, 0);                  /* heap given back */
+    p = pkt(&x, 0, PA, 1201, 5001, 10, 502, 1210 * MS);    /* frame 27, inline again */
+    T_EQ_INT(x.a.f[0].nseg, 1);
+    T_EQ_INT(x.a.f[0].capseg, 0);
+    p = pkt(&x, 1, A, 5001, 1211, 0, 509, 1215 * MS);
+    T_EQ_INT(p.acks_frame, 27);
+    T_EQ_INT(p.ack_rtt_ns, 5000000);
+    T_EQ_INT(x.a.sum.rtt_n, 5);                   /* 10, 10, 68, 151, 5 ms */
+    T_EQ_INT(x.a.sum.rtt_min_ns, 5000000);
+    T_EQ_INT(x.a.sum.rtt_max_ns, 151000000);
+    T_EQ_INT(x.a.sum.rtt_sum_ns, 244000000);
+    for (unsigned b = 0; b < SF_AN__COUNT; b++)
+        T_EQ_INT(x.a.sum.an_count[b], 0);
+    sf_an_free(&x.a);
 }
 
 /* MPTCP: a duplicate ACK is not counted when the MPTCP options changed since
@@ -323,7 +374,7 @@ TEST(analysis_mptcp_dupack_exception)
         q.opt = seqs[i].o; q.opt_len = seqs[i].ol; q.wscale = -1;
         q.hlen = (uint16_t)(20 + seqs[i].ol); q.l4_caplen = q.hlen; q.seg_len = q.hlen;
         pi.dir = (uint8_t)seqs[i].dir;
-        sf_an_packet(&x.a, &q, &pi, &x.c, x.isn);
+        sf_an_packet(&x.a, &q, &pi, x.isn);
         T_EQ_INT(pi.analysis, seqs[i].want);
         if (i == 5)
             T_EQ_INT(pi.dup_ack_num, 2);
@@ -349,7 +400,7 @@ TEST(analysis_seglen_cut_to_wire)
         q.hlen = 20; q.l4_caplen = 20;
         q.seg_len = 20 + 300;                   /* the IP header claims 300 more bytes */
         q.len = 300;
-        sf_an_packet(&x.a, &q, &pi, &x.c, x.isn);
+        sf_an_packet(&x.a, &q, &pi, x.isn);
         T_EQ_INT(pi.analysis, SF_AN_DUPLICATE_ACK);   /* tcp.len 0, not 300 */
         T_EQ_INT(pi.dup_ack_num, i + 1);
     }
@@ -376,7 +427,7 @@ static sf_pinfo pkt_sack(seqctx *x, int dir, uint16_t flags, uint32_t seq, uint3
         p.sack[i][1] = blk[i][1];
     }
     pi.dir = (uint8_t)dir;
-    sf_an_packet(&x->a, &p, &pi, &x->c, x->isn);
+    sf_an_packet(&x->a, &p, &pi, x->isn);
     return pi;
 }
 
@@ -406,7 +457,7 @@ TEST(analysis_extra_sack)
         static const uint32_t b3[][2] = { { 1401, 1451 }, { 1401, 1501 } };  /* D-SACK inside the 2nd */
         p = pkt_sack(&x, 1, A, 5001, 1301, 0, 1520 * MS, 2, b3);
         T_EQ_INT(p.analysis & SF_AN_DSACK, on ? SF_AN_DSACK : 0);
-        T_EQ_INT(x.c.an_count[16], on);
+        T_EQ_INT(x.a.sum.an_count[16], on);
         if (on)
             T_CHECK(x.a.ext != NULL);
         else
