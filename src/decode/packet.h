@@ -40,7 +40,10 @@ enum {
 
 /* One decoded frame. Pointers (l2/l3/l4/opt/payload) point into the
  * capture buffer, which the source owns: they are valid only during the
- * packet callback. Everything else is plain data that may be copied. */
+ * packet callback. Everything else is plain data that may be copied.
+ * Adding a field: sf_decode's fast path (decode/fast.c) writes every field
+ * one by one (no memset), so set the new one there too and add it to
+ * pkt_diff in tests/unit/test_decode.c (which checks the size). */
 typedef struct sf_pkt {
     uint64_t frame;        /* 1-based frame number across all inputs (non-TCP counted) */
     sf_time ts;
