@@ -83,7 +83,7 @@ typedef struct sf_zeek {
 /*
  * Live connections come in three kinds of record, all in the table's slab
  * pools (table.c) behind a common header:
- *  - sf_mini1 (SF_K_MINI1, 148 bytes) and sf_mini3 (SF_K_MINI3, 232 bytes):
+ *  - sf_mini1 (SF_K_MINI1, 144 bytes) and sf_mini3 (SF_K_MINI3, 224 bytes):
  *    a connection of which only packets without payload have been seen, at
  *    most 1 or 3 of them -- a SYN of a scan or flood; a handshake not (yet)
  *    followed by data; a refused SYN. They keep those packets' header
@@ -98,18 +98,17 @@ typedef struct sf_zeek {
  */
 enum { SF_K_FULL = 0, SF_K_MINI1 = 1, SF_K_MINI3 = 2 };
 
-typedef struct sf_rhdr {
-    uint32_t hnext;           /* hash chain: tagged index (table.h), 0 = end */
-    uint32_t lprev, lnext;    /* expiry list links: tagged indices */
-    uint32_t hash;
-    uint32_t self;            /* own tagged index */
-    uint8_t list;             /* SF_L_* */
-    uint8_t kind;             /* SF_K_* */
-    uint8_t client_is_a;      /* the client is key.a */
-    uint8_t symmetric;        /* src == dst and sport == dport: one direction only */
+typedef struct sf_rhdr {       /* 72 bytes */
     uint64_t id;              /* connection id */
     int64_t last_ns;          /* capture time of the last packet */
-    sf_ckey key;
+    uint32_t hnext;           /* hash chain: tagged index (table.h), 0 = end */
+    uint32_t lprev, lnext;    /* expiry list links: tagged indices */
+    uint32_t self;            /* own tagged index */
+    sf_ckey key;              /* (its hash is recomputed when needed: sf_key_hash) */
+    uint8_t kind;             /* SF_K_* */
+    uint8_t list : 2;         /* SF_L_* */
+    uint8_t client_is_a : 1;  /* the client is key.a */
+    uint8_t symmetric : 1;    /* src == dst and sport == dport: one direction only */
 } sf_rhdr;
 
 /* A packet without payload, as a compact record keeps it (24 bytes). */
@@ -174,15 +173,8 @@ typedef struct sf_rec {
     int64_t irtt_ns;          /* -1 unknown */
     uint64_t pkts[2], bytes[2];   /* [dir] */
     uint32_t syn_retransmits;
-    /* written by the analysis (through a scratch sf_conn, summary.c); kept
-     * here, not in the extension: they are read with every packet */
-    uint32_t an_count[SF_AN__COUNT];
-    uint64_t retrans_bytes[2];
-    int64_t rtt_min_ns, rtt_max_ns, rtt_sum_ns;
-    uint64_t rtt_n;
-    int64_t longest_stall_ns;
     sf_zeek z;
-    sf_an_conn an;            /* expert analysis state (analysis.c) */
+    sf_an_conn an;            /* expert analysis state and its summary totals (an.sum) */
     sf_rext *ext;             /* NULL until needed */
 } sf_rec;
 
@@ -191,17 +183,38 @@ enum { SF_L_NONE = 0, SF_L_OPEN, SF_L_ENDED };
 static inline int64_t sf_ts_ns(const sf_time *t) { return t->sec * 1000000000LL + (int64_t)t->nsec; }
 
 /* ---- seqnum.c: Wireshark-compatible relative numbers, completeness, iRTT ---- */
-/* Fill pi->rel_*, nxtseq, ack_check, expected_ack, completeness, irtt_ns and
- * update r->d[*].base/nxt. `first` = the packet created the connection. */
-void sf_seq_packet(sf_rec *r, int d, const sf_pkt *p, int first, sf_pinfo *pi);
-/* Wireshark's tcp.len for this packet, and whether it has one. */
-uint32_t sf_seq_seglen(const sf_pkt *p, int *have);
+/* Fill pi->rel_*, nxtseq, len, ack_check, expected_ack, completeness,
+ * irtt_ns and update r->d[*].base/nxt. `first` = the packet created the
+ * connection; seglen, have: from sf_seq_seglen(p). */
+void sf_seq_packet(sf_rec *restrict r, int d, const sf_pkt *restrict p, int first, uint32_t seglen, int have,
+                   sf_pinfo *restrict pi);
+/* Wireshark's tcp.len for this packet, and whether it has one. Wireshark's
+ * reported length is the IP length, but never beyond the frame's length on
+ * the wire ("IP total length exceeds packet length"). A record without
+ * link-layer bytes (text input) counts its wire length from the IP header,
+ * so the TCP header starts ip_hlen into it. */
+static inline uint32_t sf_seq_seglen(const sf_pkt *p, int *have)
+{
+    uint32_t seg = p->seg_len;
+    size_t off;
+    if (p->l2 && p->l4 && p->l4 >= p->l2)
+        off = (size_t)(p->l4 - p->l2);
+    else if (!p->l2 && p->ip_len)
+        off = p->ip_hlen;
+    else
+        goto done;
+    if (p->wirelen >= off && p->wirelen - off < seg)
+        seg = (uint32_t)(p->wirelen - off);
+done:
+    *have = !p->ip_first_frag && seg >= p->hlen;
+    return *have ? seg - p->hlen : 0;
+}
 
 /* ---- state.c: RFC 9293 endpoint states as seen from the capture point ---- */
 /* Set the initial states from the first packet. */
 void sf_state_init(sf_rec *r, int d, const sf_pkt *p);
 /* Update states, connection facts, role, hs_step and close_step. */
-void sf_state_packet(sf_rec *r, int d, const sf_pkt *p, uint32_t seglen, sf_pinfo *pi);
+void sf_state_packet(sf_rec *restrict r, int d, const sf_pkt *restrict p, uint32_t seglen, sf_pinfo *restrict pi);
 /* 1 if the connection has ended (RST, or both FINs acknowledged). */
 int sf_state_ended(const sf_rec *r);
 
@@ -211,7 +224,7 @@ void sf_close_refresh(const sf_rec *r, sf_conn *c);
 
 /* ---- zeek.c: Zeek's conn_state and history ---- */
 void sf_zeek_init(sf_rec *r, int d, const sf_pkt *p);
-void sf_zeek_packet(sf_rec *r, int d, const sf_pkt *p, uint32_t seglen);
+void sf_zeek_packet(sf_rec *restrict r, int d, const sf_pkt *restrict p, uint32_t seglen);
 /* Write c->zeek_state and c->zeek_history from r. */
 void sf_zeek_finish(const sf_rec *r, sf_conn *c);
 
@@ -221,9 +234,7 @@ struct sf_hosts;
  * *app_empty: 1 when c->app holds the empty summary (kept up to date here;
  * 0 for a c never filled). */
 void sf_conn_fill(const sf_rec *r, const struct sf_hosts *h, sf_conn *c, uint8_t *app_empty);
-/* Around sf_an_packet, which updates its summary fields in an sf_conn:
- * load them from r into c before, store them back after. */
+/* Copy the analysis totals (r->an.sum) into c's fields of the same names. */
 void sf_conn_an_load(const sf_rec *r, sf_conn *c);
-void sf_conn_an_store(sf_rec *r, const sf_conn *c);
 
 #endif

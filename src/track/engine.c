@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "engine_int.h"
+#include "fast.h"
 
 /*
  * Connection identity follows Wireshark's tcp.stream: a connection is the
@@ -24,7 +25,7 @@
  *
  * Memory (issue 8): a connection of which at most 3 packets, all without
  * payload, were seen (a SYN of a scan, a handshake without data yet) is
- * kept as a compact record (minirec.c): 148 bytes for one packet, 232 for
+ * kept as a compact record (minirec.c): 144 bytes for one packet, 224 for
  * up to three, plus ~4 of hash table; others as a sf_rec, plus an sf_rext
  * once payload arrives. Nothing is allocated per packet; per connection only
  * slab records recycled through free lists (and what the app and analysis
@@ -58,6 +59,7 @@ sf_engine *sf_engine_new(const sf_engine_cfg *cfg, struct sf_view *view)
     e->max_conns = cfg ? cfg->max_conns : 0;
     e->mem_budget = SF_MEM_BUDGET;
     e->compact = SF_COMPACT_DEFAULT;
+    e->exp_ended = e->exp_open = INT64_MAX;
     return e;
 }
 
@@ -97,9 +99,7 @@ void sf_eng_release(sf_engine *e, sf_rec *r)
 
 static uint64_t mem_used(const sf_engine *e)
 {
-    return (uint64_t)e->t.pool[SF_K_FULL].live * sizeof(sf_rec) +
-           (uint64_t)e->t.pool[SF_K_MINI1].live * sizeof(sf_mini1) +
-           (uint64_t)e->t.pool[SF_K_MINI3].live * sizeof(sf_mini3) + e->ext_live * sizeof(sf_rext);
+    return e->t.bytes + e->ext_live * sizeof(sf_rext);
 }
 
 /* Final summary of r (the record h, or its rebuilt state) to the view, then
@@ -110,8 +110,7 @@ static void emit_rec(sf_engine *e, sf_rec *r, sf_rhdr *h)
     if (e->v->conn_end)
         e->v->conn_end(e->v->self, &e->c);
     sf_eng_release(e, r);
-    if (r == &e->tmp)
-        e->tmp_for = 0;
+    sf_mini_unmark(e, r);
     sf_table_remove(&e->t, h);
 }
 
@@ -121,7 +120,7 @@ static void emit(sf_engine *e, sf_rhdr *h)
 }
 
 /* Emit connections whose linger or idle time has passed, oldest first. */
-static void expire(sf_engine *e)
+static void expire_run(sf_engine *e)
 {
     for (;;) {
         sf_rhdr *a = sf_table_oldest(&e->t, SF_L_ENDED);
@@ -134,20 +133,31 @@ static void expire(sf_engine *e)
             e->st.evicted_idle++;
             emit(e, b);
         } else {
+            e->exp_ended = da;
+            e->exp_open = db;
             break;
         }
     }
 }
 
-static int over_cap(const sf_engine *e)
+/* expire_run, skipped when its first round could emit nothing: the lists'
+ * deadlines only move later between runs, but for a record appended to a
+ * list, which lowers the bound (sf_engine_packet). */
+static inline void expire(sf_engine *e)
+{
+    if (e->now_ns > e->exp_ended || (e->now_ns > e->exp_open && e->t.live > SF_IDLE_EVICT_ABOVE))
+        expire_run(e);
+}
+
+static inline int over_cap(const sf_engine *e)
 {
     return (e->max_conns && e->t.live > e->max_conns) || mem_used(e) > e->mem_budget;
 }
 
 /* Over the cap: emit ended connections first, then the longest idle. */
-static void enforce_cap(sf_engine *e)
+static inline void enforce_cap(sf_engine *e)
 {
-    while (over_cap(e)) {
+    while (__builtin_expect(over_cap(e), 0)) {
         sf_rhdr *a = sf_table_oldest(&e->t, SF_L_ENDED);
         if (a) {
             emit(e, a);
@@ -213,7 +223,7 @@ static int dir_of(const sf_rhdr *h, int src_is_a)
 static void count_status(sf_stats *st, sf_dec_status s)
 {
     switch (s) {
-    case SF_DEC_TCP: st->tcp++; break;
+    case SF_DEC_TCP: st->tcp++; break;     /* not reached: counted by the caller */
     case SF_DEC_NOT_IP: st->not_ip++; break;
     case SF_DEC_NOT_TCP: st->not_tcp++; break;
     case SF_DEC_FRAGMENT: st->fragments++; break;
@@ -223,13 +233,21 @@ static void count_status(sf_stats *st, sf_dec_status s)
     }
 }
 
-void sf_eng_track(sf_engine *e, sf_rec *r, int d, const sf_pkt *p, int first, int reused, sf_pinfo *pi)
+void sf_eng_track(sf_engine *e, sf_rec *restrict r, int d, const sf_pkt *restrict p, int first, int reused,
+                  sf_pinfo *restrict pi)
 {
     const uint16_t f = p->flags;
-    /* Everything before the (large) app part is reset; the app part is
-     * meaningful only when app.proto is set, which sf_app_segment does. */
-    memset(pi, 0, offsetof(sf_pinfo, app));
-    pi->len = 0;
+    /* Before the (large) app part: what the analysis fills is reset here,
+     * every other field is written below (state: role, hs_step, close_step;
+     * seqnum: rel_*, nxtseq, ack_check, expected_ack, completeness,
+     * irtt_ns, len). The app part is meaningful only when app.proto is
+     * set, which sf_app_segment does. */
+    pi->analysis = 0;
+    pi->dup_ack_num = 0;
+    pi->dup_ack_frame = pi->acks_frame = 0;
+    pi->calc_window = 0;
+    pi->win_scale = 0;
+    memset(pi->rel_sack, 0, sizeof pi->rel_sack);   /* field by field: no `rep stos` */
     pi->app.proto = SF_APP_NONE;
     pi->app.nrec = 0;
     pi->app.sni[0] = 0;
@@ -251,16 +269,20 @@ void sf_eng_track(sf_engine *e, sf_rec *r, int d, const sf_pkt *p, int first, in
         pi->analysis |= SF_AN_REUSED_PORTS;
 
     int have;
-    const uint32_t seglen = sf_seq_seglen(p, &have);
+    const uint32_t seglen = sf_seq_seglen(p, &have);   /* once for the whole packet */
     if (first) {
         sf_state_init(r, d, p);
         sf_zeek_init(r, d, p);
     }
-    sf_state_packet(r, d, p, seglen, pi);
-    sf_seq_packet(r, d, p, first && !reused, pi);
+    /* each: its steady-state fast path (fast.h), else the general code */
+    if (!sf_state_fast(r, d, p, seglen, pi))
+        sf_state_packet(r, d, p, seglen, pi);
+    if (!sf_seq_fast(r, d, p, first, seglen, have, pi))
+        sf_seq_packet(r, d, p, first && !reused, seglen, have, pi);
     pi->client_state = (sf_state)r->d[0].st;
     pi->server_state = (sf_state)r->d[1].st;
-    sf_zeek_packet(r, d, p, seglen);
+    if (!sf_zeek_fast(r, d, p, seglen))
+        sf_zeek_packet(r, d, p, seglen);
 
     r->pkts[d]++;                /* bytes: counted in sf_seq_packet */
     r->last_sec = p->ts.sec;
@@ -268,11 +290,9 @@ void sf_eng_track(sf_engine *e, sf_rec *r, int d, const sf_pkt *p, int first, in
     r->ts_prec[1] = p->ts.prec;
     r->last_frame = p->frame;
 
-    /* the analysis updates its summary fields in an sf_conn */
+    /* the analysis keeps its summary totals in r->an.sum */
     const uint32_t bases[2] = { r->d[0].base, r->d[1].base };
-    sf_conn_an_load(r, &e->c);
-    sf_an_packet(&r->an, p, pi, &e->c, bases);
-    sf_conn_an_store(r, &e->c);
+    sf_an_packet(&r->an, p, pi, bases);
     if (pi->analysis & SF_AN_KEEP_ALIVE) {
         pi->role |= SF_ROLE_KEEPALIVE;
         pi->role &= ~(uint32_t)(SF_ROLE_DATA | SF_ROLE_ACK);
@@ -287,14 +307,17 @@ void sf_eng_track(sf_engine *e, sf_rec *r, int d, const sf_pkt *p, int first, in
         sf_app_segment(&r->ext->app, d, rel, p->payload, p->len, p->payload_caplen, cport, sport, &pi->app,
                        &r->ext->sum);
     }
-    if (!(r->cf & SF_CF_ENDED) && sf_state_ended(r))
+    if (!(r->cf & SF_CF_ENDED) && ((r->d[0].fl | r->d[1].fl) & (SF_DF_RST | SF_DF_FIN)) && sf_state_ended(r))
         r->cf |= SF_CF_ENDED;
 }
 
 void sf_engine_packet(sf_engine *e, const sf_pkt *p)
 {
     e->st.frames++;
-    count_status(&e->st, p->status);
+    if (p->status == SF_DEC_TCP)
+        e->st.tcp++;
+    else
+        count_status(&e->st, p->status);
     /* Wireshark needs the header up to the window field to track a segment */
     if (p->status != SF_DEC_TCP || p->l4_caplen < 16 || (p->ipver != 4 && p->ipver != 6)) {
         e->v->packet(e->v->self, p, NULL);
@@ -312,11 +335,12 @@ void sf_engine_packet(sf_engine *e, const sf_pkt *p)
     uint32_t hash = sf_key_make(&k, p, &src_is_a);
     sf_rhdr *h = sf_table_find(&e->t, &k, hash);
     sf_rec *r = NULL;
-    sf_minirec *keep = NULL;     /* a compact connection: tracked in e->tmp, kept in keep */
+    sf_minirec *keep = NULL;     /* a compact connection: tracked in a slot of e->tmp, kept in keep */
     int reused = 0, d = 0, first = 0;
     const uint16_t f = p->flags;
-    const int mini_ok = sf_mini_ok(e, p);
+    int mini_ok = -1;            /* sf_mini_ok(e, p), computed when needed */
     if (h && h->kind != SF_K_FULL) {
+        mini_ok = sf_mini_ok(e, p);
         sf_minirec *m = (sf_minirec *)h;
         if (mini_ok && sf_mini_fits(m, p) && (keep = sf_mini_grow(e, m))) {
             r = sf_mini_state(e, keep);
@@ -340,11 +364,11 @@ void sf_engine_packet(sf_engine *e, const sf_pkt *p)
         }
     }
     if (!r) {
+        if (mini_ok < 0)
+            mini_ok = sf_mini_ok(e, p);
         if (mini_ok && p->opt_len <= SF_MINI1_OPT &&
             (keep = (sf_minirec *)sf_table_insert(&e->t, SF_K_MINI1, &k, hash))) {
-            sf_mini_forget(e);
-            r = &e->tmp;
-            memset(r, 0, sizeof *r);
+            r = sf_mini_slot(e);
             r->h = keep->h;
         } else if ((h = sf_table_insert(&e->t, SF_K_FULL, &k, hash))) {
             r = (sf_rec *)h;
@@ -370,13 +394,22 @@ void sf_engine_packet(sf_engine *e, const sf_pkt *p)
             keep->h.symmetric = r->h.symmetric;
         }
         sf_mini_add(keep, p, d, reused);
-        e->tmp_for = keep->h.self;   /* e->tmp keeps its state for its next packet */
+        e->tmp_for[r - e->tmp] = keep->h.self;   /* the slot keeps its state for its next packet */
         h = &keep->h;
     } else {
         h = &r->h;
     }
     h->last_ns = e->now_ns;
-    sf_table_touch(&e->t, h, ended ? SF_L_ENDED : SF_L_OPEN);
+    /* the record is the newest of its list: keep the deadline bounds */
+    if (ended) {
+        sf_table_touch(&e->t, h, SF_L_ENDED);
+        if (e->now_ns + e->linger_ns < e->exp_ended)
+            e->exp_ended = e->now_ns + e->linger_ns;
+    } else {
+        sf_table_touch(&e->t, h, SF_L_OPEN);
+        if (e->now_ns + e->idle_ns < e->exp_open)
+            e->exp_open = e->now_ns + e->idle_ns;
+    }
     enforce_cap(e);
 }
 

@@ -6,6 +6,10 @@
 #include "hosts.h"
 #include "../render/view.h"
 
+/* Compact connections whose state is kept at hand between their packets
+ * (a handshake's packets interleave with other handshakes'). */
+#define SF_TMP_SLOTS 32
+
 struct sf_engine {
     sf_view *v;
     sf_stats st;
@@ -24,10 +28,13 @@ struct sf_engine {
     sf_pinfo rpi;                /* scratch for a replayed SYN */
     sf_conn c;                   /* scratch summary the views borrow */
     uint8_t c_app_empty;         /* c.app is the empty summary (summary.c) */
-    sf_rec tmp;                  /* scratch full record: a compact connection being
-                                  * tracked or written */
-    uint32_t tmp_for;            /* e->tmp holds the state of this compact record (tagged
-                                  * index) after all its packets; 0 = none (minirec.c) */
+    sf_rec tmp[SF_TMP_SLOTS];    /* scratch full records: compact connections being
+                                  * tracked or written (minirec.c) */
+    int64_t exp_ended, exp_open; /* expire(): no deadline of list SF_L_ENDED / SF_L_OPEN
+                                  * is earlier (lower bounds, exact after each run) */
+    uint32_t tmp_for[SF_TMP_SLOTS]; /* tmp[i] holds the state of this compact record
+                                  * (tagged index) after all its packets; 0 = none */
+    uint32_t tmp_victim;         /* the slot to reuse next when none is free */
 };
 
 /* engine.c */
@@ -63,10 +70,17 @@ sf_minirec *sf_mini_grow(sf_engine *e, sf_minirec *m);
 /* Rebuild the full state of m into r (zeroed apart from its table header):
  * replays its packets through sf_eng_track without calling any view. */
 void sf_mini_replay(sf_engine *e, const sf_minirec *m, sf_rec *r);
-/* The state of m in e->tmp: kept from m's last packet if e->tmp_for says
- * so, else rebuilt (releasing what e->tmp held). */
+/* The state of m, in a slot of e->tmp marked as m's: kept from m's last
+ * packet, else rebuilt in a free or reused slot (releasing what it held). */
 sf_rec *sf_mini_state(sf_engine *e, const sf_minirec *m);
-/* Forget what e->tmp holds (releasing it). */
+/* A slot of e->tmp for a new compact connection, zeroed and unmarked (what
+ * it held is released); the caller marks it (tmp_for) once it holds the
+ * state of its record. */
+sf_rec *sf_mini_slot(sf_engine *e);
+/* r leaves e->tmp (written, or moved into a full record): unmark its slot;
+ * nothing if r is not a slot. */
+void sf_mini_unmark(sf_engine *e, const sf_rec *r);
+/* Forget what every slot of e->tmp holds (releasing it). */
 void sf_mini_forget(sf_engine *e);
 /* The connection moves to a full record, which is returned (NULL, m
  * unchanged, if out of memory); it is in no expiry list. */

@@ -11,11 +11,12 @@
  * (at most 3) carry no payload keeps just those fields (sf_mini1 for one
  * packet, sf_mini3 for up to three). Its full state is a function of them
  * alone, so it is rebuilt, exactly, by running them through sf_eng_track
- * again: in the scratch e->tmp for each further packet that still fits and
- * when the connection is written, or into a full record (promotion) for
- * one that does not. e->tmp keeps the state of the last compact connection
- * that had a packet (e->tmp_for), so consecutive packets of one connection
- * replay nothing. Only packets that replay exactly qualify: no payload,
+ * again: in a scratch slot of e->tmp for each further packet that still
+ * fits and when the connection is written, or into a full record
+ * (promotion) for one that does not. The slots keep the state of the last
+ * SF_TMP_SLOTS compact connections that had a packet (e->tmp_for), so that
+ * the packets of a handshake, even interleaved with others', mostly replay
+ * nothing. Only packets that replay exactly qualify: no payload,
  * the whole header and options captured, lengths consistent, no host names
  * (text input), normalised timestamps, options that fit.
  */
@@ -25,6 +26,15 @@ static const sf_minipkt *mini_cpkts(const sf_minirec *m) { return (const sf_mini
 static int mini_cap(const sf_minirec *m) { return m->h.kind == SF_K_MINI3 ? 3 : 1; }
 static uint8_t *mini_opt(sf_minirec *m) { return (uint8_t *)(mini_pkts(m) + mini_cap(m)); }
 static const uint8_t *mini_copt(const sf_minirec *m) { return (const uint8_t *)(mini_cpkts(m) + mini_cap(m)); }
+
+/* The slot marked as holding record self1's state, or -1. */
+static int slot_of(const sf_engine *e, uint32_t self1)
+{
+    for (int i = 0; i < SF_TMP_SLOTS; i++)
+        if (e->tmp_for[i] == self1)
+            return i;
+    return -1;
+}
 
 int sf_mini_ok(const sf_engine *e, const sf_pkt *p)
 {
@@ -73,7 +83,7 @@ sf_minirec *sf_mini_grow(sf_engine *e, sf_minirec *m)
 {
     if (m->h.kind == SF_K_MINI3)
         return m;
-    sf_mini3 *g = (sf_mini3 *)sf_table_insert(&e->t, SF_K_MINI3, &m->h.key, m->h.hash);
+    sf_mini3 *g = (sf_mini3 *)sf_table_insert(&e->t, SF_K_MINI3, &m->h.key, sf_key_hash(&m->h.key));
     if (!g)
         return NULL;
     sf_rhdr link = g->m.h;               /* the new record's own table fields */
@@ -85,8 +95,9 @@ sf_minirec *sf_mini_grow(sf_engine *e, sf_minirec *m)
     g->m.h.lprev = g->m.h.lnext = 0;
     memcpy(g->p, mini_cpkts(m), m->n * sizeof g->p[0]);
     memcpy(g->opt, mini_copt(m), m->opt_used);
-    if (e->tmp_for == m->h.self)
-        e->tmp_for = g->m.h.self;
+    const int i = slot_of(e, m->h.self);
+    if (i >= 0)
+        e->tmp_for[i] = g->m.h.self;
     sf_table_remove(&e->t, &m->h);       /* the hash chain now finds g */
     return &g->m;
 }
@@ -142,41 +153,61 @@ void sf_mini_replay(sf_engine *e, const sf_minirec *m, sf_rec *r)
     r->h.last_ns = m->h.last_ns;
 }
 
+void sf_mini_unmark(sf_engine *e, const sf_rec *r)
+{
+    if (r >= e->tmp && r < e->tmp + SF_TMP_SLOTS)
+        e->tmp_for[r - e->tmp] = 0;
+}
+
 void sf_mini_forget(sf_engine *e)
 {
-    if (e->tmp_for) {
-        sf_eng_release(e, &e->tmp);
-        e->tmp_for = 0;
+    for (int i = 0; i < SF_TMP_SLOTS; i++)
+        if (e->tmp_for[i]) {
+            sf_eng_release(e, &e->tmp[i]);
+            e->tmp_for[i] = 0;
+        }
+}
+
+sf_rec *sf_mini_slot(sf_engine *e)
+{
+    int i = slot_of(e, 0);
+    if (i < 0) {                     /* none free: the next in turn */
+        i = (int)(e->tmp_victim++ % SF_TMP_SLOTS);
+        sf_eng_release(e, &e->tmp[i]);
+        e->tmp_for[i] = 0;
     }
+    memset(&e->tmp[i], 0, sizeof e->tmp[i]);
+    return &e->tmp[i];
 }
 
 sf_rec *sf_mini_state(sf_engine *e, const sf_minirec *m)
 {
-    sf_rec *r = &e->tmp;
-    if (e->tmp_for == m->h.self)
-        return r;
-    sf_mini_forget(e);
-    memset(r, 0, sizeof *r);
+    int i = slot_of(e, m->h.self);
+    if (i >= 0)
+        return &e->tmp[i];
+    sf_rec *r = sf_mini_slot(e);
     r->h = m->h;
     sf_mini_replay(e, m, r);
+    e->tmp_for[r - e->tmp] = m->h.self;
     return r;
 }
 
 sf_rec *sf_mini_promote(sf_engine *e, sf_minirec *m)
 {
-    sf_rhdr *h = sf_table_insert(&e->t, SF_K_FULL, &m->h.key, m->h.hash);
+    sf_rhdr *h = sf_table_insert(&e->t, SF_K_FULL, &m->h.key, sf_key_hash(&m->h.key));
     if (!h)
         return NULL;
     sf_rec *r = (sf_rec *)h;
-    if (e->tmp_for == m->h.self) {   /* the state is at hand: it moves (no self-pointers) */
+    const int i = slot_of(e, m->h.self);
+    if (i >= 0) {                    /* the state is at hand: it moves (no self-pointers) */
         sf_rhdr link = r->h;
-        *r = e->tmp;
+        *r = e->tmp[i];
         r->h = link;
         r->h.id = m->h.id;
         r->h.client_is_a = m->h.client_is_a;
         r->h.symmetric = m->h.symmetric;
         r->h.last_ns = m->h.last_ns;
-        e->tmp_for = 0;              /* e->tmp no longer owns what it points to */
+        e->tmp_for[i] = 0;           /* the slot no longer owns what it points to */
     } else {
         sf_mini_replay(e, m, r);
     }

@@ -55,9 +55,11 @@ static const char *const an_names[SF_AN__COUNT] = {
     "reused_ports", "dsack", "sack_spurious_retransmission",
 };
 
-/* role bits in bit order */
-static const char *const role_names[] = {
-    "syn", "syn_ack", "handshake_ack", "data", "ack", "fin", "rst", "keepalive", "window_probe",
+/* role bits in bit order, with their lengths (no strlen per packet) */
+#define ROLE(s) { s, sizeof s - 1 }
+static const struct { const char *s; size_t len; } role_names[] = {
+    ROLE("syn"), ROLE("syn_ack"), ROLE("handshake_ack"), ROLE("data"), ROLE("ack"), ROLE("fin"),
+    ROLE("rst"), ROLE("keepalive"), ROLE("window_probe"),
 };
 
 #define NAME_OF(tab, i) ((unsigned)(i) < sizeof(tab) / sizeof(tab[0]) && (tab)[i] ? (tab)[i] : "unknown")
@@ -74,16 +76,14 @@ char *sf_role_str(uint32_t role, char *buf, size_t n)
     size_t len = 0;
     if (!buf || n == 0)
         return buf;
-    for (unsigned b = 0; b < sizeof role_names / sizeof role_names[0]; b++) {
-        if (!(role & (1u << b)))
-            continue;
-        size_t l = strlen(role_names[b]);
-        size_t sep = len ? 1 : 0;
+    for (uint32_t m = role & ((1u << (sizeof role_names / sizeof role_names[0])) - 1u); m; m &= m - 1u) {
+        const unsigned b = (unsigned)__builtin_ctz(m);
+        const size_t l = role_names[b].len, sep = len ? 1 : 0;
         if (len + sep + l >= n)
             break;               /* keep whole names only */
         if (sep)
             buf[len++] = '+';
-        memcpy(buf + len, role_names[b], l);
+        memcpy(buf + len, role_names[b].s, l);
         len += l;
     }
     if (len == 0 && n > 5) {

@@ -1,5 +1,5 @@
 /* \summary: Wireshark-compatible relative seq/ack, next seq, seq/ack check, tcp.completeness and iRTT */
-#include "conn_int.h"
+#include "fast.h"
 
 /*
  * These follow Wireshark 4.0's dissect_tcp()/tcp_analyze_sequence_number()
@@ -15,39 +15,13 @@
  *    raw and rel_valid = 0.
  */
 
-uint32_t sf_seq_seglen(const sf_pkt *p, int *have)
-{
-    uint32_t seg = p->seg_len;
-    /* Wireshark's reported length: the IP length, but never beyond the
-     * frame's length on the wire ("IP total length exceeds packet length").
-     * A record without link-layer bytes (text input) counts its wire length
-     * from the IP header, so the TCP header starts ip_hlen into it. */
-    size_t off = 0;
-    int have_off = 0;
-    if (p->l2 && p->l4 && p->l4 >= p->l2) {
-        off = (size_t)(p->l4 - p->l2);
-        have_off = 1;
-    } else if (!p->l2 && p->ip_len) {
-        off = p->ip_hlen;
-        have_off = 1;
-    }
-    if (have_off && p->wirelen >= off && p->wirelen - off < seg)
-        seg = (uint32_t)(p->wirelen - off);
-    *have = !p->ip_first_frag && seg >= p->hlen;
-    return *have ? seg - p->hlen : 0;
-}
-
-/* tcp.completeness bits */
-enum { C_SYN = 1, C_SYNACK = 2, C_ACK = 4, C_DATA = 8, C_FIN = 16, C_RST = 32 };
-
-void sf_seq_packet(sf_rec *r, int d, const sf_pkt *p, int first, sf_pinfo *pi)
+void sf_seq_packet(sf_rec *restrict r, int d, const sf_pkt *restrict p, int first, uint32_t seglen, int have,
+                   sf_pinfo *restrict pi)
 {
     sf_dir *E = &r->d[d], *P = &r->d[!d];
     const uint16_t f = p->flags;
     const int syn = (f & SF_TH_SYN) != 0, ack = (f & SF_TH_ACK) != 0;
     const int fin = (f & SF_TH_FIN) != 0, rst = (f & SF_TH_RST) != 0;
-    int have;
-    const uint32_t seglen = sf_seq_seglen(p, &have);
 
     /* A SYN-ACK with a new ISN restarts the base (Wireshark issue 16944). */
     if (syn && ack && (E->fl & SF_DF_BASE) && p->seq != E->base)
@@ -102,19 +76,8 @@ void sf_seq_packet(sf_rec *r, int d, const sf_pkt *p, int first, sf_pinfo *pi)
 
     /* payload bytes: the sequence space the data covers, each byte once
      * (retransmissions are not counted again; a gap the capture missed is) */
-    if (seglen > 0 && !rst && have) {
-        uint32_t start = p->seq + (syn ? 1u : 0u), end = start + seglen;
-        if (!(E->fl & SF_DF_DATA)) {
-            E->data_end = E->base + 1;
-            if (SF_SEQ_LT(start, E->data_end))
-                E->data_end = start;          /* data below the guessed base */
-            E->fl |= SF_DF_DATA;
-        }
-        if (SF_SEQ_GT(end, E->data_end)) {
-            r->bytes[d] += (uint32_t)(end - E->data_end);
-            E->data_end = end;
-        }
-    }
+    if (seglen > 0 && !rst && have)
+        sf_seq_count_data(r, E, d, p->seq + (syn ? 1u : 0u), seglen);
 
     /* Wireshark stops here for a header length under 20 ("bogus") */
     if (p->hlen >= 20) {
@@ -138,18 +101,10 @@ void sf_seq_packet(sf_rec *r, int d, const sf_pkt *p, int first, sf_pinfo *pi)
         }
         r->completeness = c;
 
-        /* iRTT: most recent SYN to the first non-SYN packet with ACK, from
-         * either side (nstime zero means "unset", as in Wireshark) */
-        const int64_t now = sf_ts_ns(&p->ts);
         if (syn && !ack)
-            r->mru_syn_ns = now;
-        if (ack && !syn && r->mru_syn_ns != 0 && !(r->cf & SF_CF_IRTT) && !p->ts_missing) {
-            int64_t rtt = now - r->mru_syn_ns;
-            if (rtt != 0) {
-                r->irtt_ns = rtt;
-                r->cf |= SF_CF_IRTT;
-            }
-        }
+            r->mru_syn_ns = sf_ts_ns(&p->ts);
+        if (ack && !syn)
+            sf_seq_irtt_ack(r, p);
     }
     pi->completeness = r->completeness;
     pi->irtt_ns = (r->cf & SF_CF_IRTT) ? r->irtt_ns : -1;

@@ -45,7 +45,7 @@ static uint8_t next_step(sf_rec *r)
     return r->close_steps;
 }
 
-void sf_state_packet(sf_rec *r, int d, const sf_pkt *p, uint32_t seglen, sf_pinfo *pi)
+void sf_state_packet(sf_rec *restrict r, int d, const sf_pkt *restrict p, uint32_t seglen, sf_pinfo *restrict pi)
 {
     sf_dir *E = &r->d[d], *P = &r->d[!d];
     const uint16_t f = p->flags;

@@ -1,7 +1,16 @@
 /* \summary: connection table: hash on the unordered 4-tuple over two slab pools, with expiry lists */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "table.h"
+
+/* sf_table_at finds any record's header at the record's start */
+_Static_assert(offsetof(sf_rec, h) == 0, "header first");
+_Static_assert(offsetof(sf_mini1, m.h) == 0 && offsetof(sf_mini3, m.h) == 0, "header first");
+/* issue 8: a handshake without data takes at most 256 bytes with its share
+ * of the hash buckets; keep the compact records where they are */
+_Static_assert(sizeof(sf_rhdr) == 72, "table header");
+_Static_assert(sizeof(sf_mini1) <= 144 && sizeof(sf_mini3) <= 224, "compact records");
 
 int sf_table_init(sf_table *t)
 {
@@ -25,54 +34,6 @@ void sf_table_free(sf_table *t)
     memset(t, 0, sizeof *t);
 }
 
-static uint64_t mix(uint64_t h, uint64_t v)
-{
-    h ^= v;
-    h *= 0x9E3779B97F4A7C15ull;
-    return h ^ (h >> 31);
-}
-
-uint32_t sf_key_make(sf_ckey *k, const sf_pkt *p, int *src_is_a)
-{
-    size_t alen = p->ipver == 6 ? 16 : 4;
-    int c = memcmp(p->src, p->dst, alen);
-    if (c == 0)
-        c = (int)p->sport - (int)p->dport;
-    *src_is_a = c <= 0;
-    const uint8_t *a = c <= 0 ? p->src : p->dst, *b = c <= 0 ? p->dst : p->src;
-    memset(k, 0, sizeof *k);
-    memcpy(k->a, a, alen);
-    memcpy(k->b, b, alen);
-    k->pa = c <= 0 ? p->sport : p->dport;
-    k->pb = c <= 0 ? p->dport : p->sport;
-    k->ipver = p->ipver;
-
-    uint64_t w[4], h = 0x243F6A8885A308D3ull ^ k->ipver;
-    memcpy(w, k->a, 16);
-    memcpy(w + 2, k->b, 16);
-    for (int i = 0; i < 4; i++)
-        h = mix(h, w[i]);
-    h = mix(h, ((uint64_t)k->pa << 16) | k->pb);
-    return (uint32_t)(h ^ (h >> 32));
-}
-
-static int key_eq(const sf_ckey *x, const sf_ckey *y)
-{
-    return x->pa == y->pa && x->pb == y->pb && x->ipver == y->ipver &&
-           !memcmp(x->a, y->a, 16) && !memcmp(x->b, y->b, 16);
-}
-
-sf_rhdr *sf_table_find(const sf_table *t, const sf_ckey *k, uint32_t hash)
-{
-    for (uint32_t i = t->heads[hash & t->mask]; i;) {
-        sf_rhdr *r = sf_table_at(t, i);
-        if (r->hash == hash && key_eq(&r->key, k))
-            return r;
-        i = r->hnext;
-    }
-    return NULL;
-}
-
 /* Double the buckets when the table holds more records than buckets. */
 static void grow(sf_table *t)
 {
@@ -85,9 +46,9 @@ static void grow(sf_table *t)
     for (uint32_t b = 0; b <= t->mask; b++) {
         for (uint32_t i = t->heads[b]; i;) {
             sf_rhdr *r = sf_table_at(t, i);
-            uint32_t next = r->hnext;
-            r->hnext = h[r->hash & (nb - 1)];
-            h[r->hash & (nb - 1)] = i;
+            uint32_t next = r->hnext, hash = sf_key_hash(&r->key);
+            r->hnext = h[hash & (nb - 1)];
+            h[hash & (nb - 1)] = i;
             i = next;
         }
     }
@@ -135,17 +96,17 @@ sf_rhdr *sf_table_insert(sf_table *t, uint8_t kind, const sf_ckey *k, uint32_t h
     r->self = id1;
     r->kind = kind;
     r->key = *k;
-    r->hash = hash;
     r->hnext = t->heads[hash & t->mask];
     t->heads[hash & t->mask] = id1;
     t->live++;
     t->pool[kind].live++;
+    t->bytes += t->pool[kind].esz;
     if (t->live > t->mask + 1)
         grow(t);
     return r;
 }
 
-static void list_unlink(sf_table *t, sf_rhdr *r)
+static inline void list_unlink(sf_table *t, sf_rhdr *r)
 {
     if (r->list == SF_L_NONE)
         return;
@@ -161,11 +122,9 @@ static void list_unlink(sf_table *t, sf_rhdr *r)
     r->list = SF_L_NONE;
 }
 
-void sf_table_touch(sf_table *t, sf_rhdr *r, uint8_t list)
+void sf_table_touch_slow(sf_table *t, sf_rhdr *r, uint8_t list)
 {
     uint32_t id1 = r->self;
-    if (r->list == list && t->ltail[list] == id1)
-        return;                      /* already the newest */
     list_unlink(t, r);
     r->list = list;
     r->lprev = t->ltail[list];
@@ -181,7 +140,7 @@ void sf_table_remove(sf_table *t, sf_rhdr *r)
 {
     uint32_t id1 = r->self;
     list_unlink(t, r);
-    uint32_t *pp = &t->heads[r->hash & t->mask];
+    uint32_t *pp = &t->heads[sf_key_hash(&r->key) & t->mask];
     while (*pp && *pp != id1)
         pp = &sf_table_at(t, *pp)->hnext;
     if (*pp)
@@ -191,4 +150,5 @@ void sf_table_remove(sf_table *t, sf_rhdr *r)
     p->free_head = id1;
     p->live--;
     t->live--;
+    t->bytes -= p->esz;
 }

@@ -2,6 +2,7 @@
 #ifndef SF_TABLE_H
 #define SF_TABLE_H
 #include <stddef.h>
+#include <string.h>
 #include "conn_int.h"
 
 /* Records live in fixed slabs, one pool per record kind (SF_K_FULL sf_rec,
@@ -30,34 +31,112 @@ typedef struct sf_table {
     uint32_t *heads;           /* hash buckets */
     uint32_t mask;             /* buckets - 1 */
     uint32_t live;
+    uint64_t bytes;            /* of live records, all pools */
     uint32_t lhead[3], ltail[3]; /* expiry lists, by SF_L_* (oldest first) */
 } sf_table;
 
 int sf_table_init(sf_table *t);
 void sf_table_free(sf_table *t);
-/* The record with tagged index id1 (id1 != 0). */
+/* The record with tagged index id1 (id1 != 0). Every kind of record starts
+ * with its sf_rhdr (asserted in table.c). */
 static inline sf_rhdr *sf_table_at(const sf_table *t, uint32_t id1)
 {
-    uint32_t i = (id1 & SF_TAG_IDX) - 1, k = id1 >> SF_TAG_SHIFT;
-    char *slab = t->pool[k].slabs[i >> SF_SLAB_SHIFT];
-    i &= SF_SLAB_SIZE - 1;
-    if (k == SF_K_FULL)
-        return &((sf_rec *)slab)[i].h;
-    if (k == SF_K_MINI1)
-        return &((sf_mini1 *)slab)[i].m.h;
-    return &((sf_mini3 *)slab)[i].m.h;
+    const sf_pool *p = &t->pool[id1 >> SF_TAG_SHIFT];
+    const uint32_t i = (id1 & SF_TAG_IDX) - 1;
+    return (sf_rhdr *)(p->slabs[i >> SF_SLAB_SHIFT] + (size_t)(i & (SF_SLAB_SIZE - 1)) * p->esz);
 }
-/* Canonical key of a TCP packet; *src_is_a = 1 if the sender is key.a.
- * Returns the key's hash. */
-uint32_t sf_key_make(sf_ckey *k, const sf_pkt *p, int *src_is_a);
-sf_rhdr *sf_table_find(const sf_table *t, const sf_ckey *k, uint32_t hash);
+
+/* Unaligned loads and stores (compiled to plain moves). */
+static inline uint64_t sf_ld64(const void *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+static inline uint32_t sf_ld32(const void *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+
+static inline uint64_t sf_key_mix(uint64_t h, uint64_t v)
+{
+    h ^= v;
+    h *= 0x9E3779B97F4A7C15ull;
+    return h ^ (h >> 31);
+}
+/* The hash of a key (IPv4 keys hash their 8 address bytes only). */
+static inline uint32_t sf_key_hash(const sf_ckey *k)
+{
+    uint64_t h = 0x243F6A8885A308D3ull ^ k->ipver;
+    if (k->ipver == 6) {
+        h = sf_key_mix(h, sf_ld64(k->a));
+        h = sf_key_mix(h, sf_ld64(k->a + 8));
+        h = sf_key_mix(h, sf_ld64(k->b));
+        h = sf_key_mix(h, sf_ld64(k->b + 8));
+    } else {
+        h = sf_key_mix(h, (uint64_t)sf_ld32(k->a) << 32 | sf_ld32(k->b));
+    }
+    h = sf_key_mix(h, sf_ld32(&k->pa));
+    return (uint32_t)(h ^ (h >> 32));
+}
+static inline int sf_key_eq(const sf_ckey *x, const sf_ckey *y)
+{
+    return ((sf_ld64(x->a) ^ sf_ld64(y->a)) | (sf_ld64(x->a + 8) ^ sf_ld64(y->a + 8)) |
+            (sf_ld64(x->b) ^ sf_ld64(y->b)) | (sf_ld64(x->b + 8) ^ sf_ld64(y->b + 8)) |
+            (sf_ld32(&x->pa) ^ sf_ld32(&y->pa)) | (uint64_t)(x->ipver ^ y->ipver)) == 0;
+}
+static inline uint32_t sf_be32(const uint8_t *p) { return __builtin_bswap32(sf_ld32(p)); }
+static inline uint64_t sf_be64(const uint8_t *p) { return __builtin_bswap64(sf_ld64(p)); }
+
+/* Canonical key of a TCP packet (ipver 4 or 6); *src_is_a = 1 if the
+ * sender is key.a (the lower address, then the lower port, as memcmp
+ * orders them). Returns the key's hash (sf_key_hash). */
+static inline uint32_t sf_key_make(sf_ckey *k, const sf_pkt *p, int *src_is_a)
+{
+    int c;
+    if (p->ipver == 6) {
+        uint64_t s0 = sf_be64(p->src), d0 = sf_be64(p->dst);
+        uint64_t s1 = sf_be64(p->src + 8), d1 = sf_be64(p->dst + 8);
+        c = s0 != d0 ? (s0 < d0 ? -1 : 1) : s1 != d1 ? (s1 < d1 ? -1 : 1) : 0;
+    } else {
+        uint32_t s = sf_be32(p->src), d = sf_be32(p->dst);
+        c = s != d ? (s < d ? -1 : 1) : 0;
+    }
+    if (c == 0)
+        c = (int)p->sport - (int)p->dport;
+    const int sa = c <= 0;
+    *src_is_a = sa;
+    const uint8_t *a = sa ? p->src : p->dst, *b = sa ? p->dst : p->src;
+    if (p->ipver == 6) {
+        memcpy(k->a, a, 16);
+        memcpy(k->b, b, 16);
+    } else {
+        memcpy(k->a, a, 4);
+        memset(k->a + 4, 0, 12);
+        memcpy(k->b, b, 4);
+        memset(k->b + 4, 0, 12);
+    }
+    k->pa = sa ? p->sport : p->dport;
+    k->pb = sa ? p->dport : p->sport;
+    k->ipver = p->ipver;
+    return sf_key_hash(k);
+}
+/* The record holding key k (hash = sf_key_hash(k)), or NULL. */
+static inline sf_rhdr *sf_table_find(const sf_table *t, const sf_ckey *k, uint32_t hash)
+{
+    for (uint32_t i = t->heads[hash & t->mask]; i;) {
+        sf_rhdr *r = sf_table_at(t, i);
+        if (sf_key_eq(&r->key, k))
+            return r;
+        i = r->hnext;
+    }
+    return NULL;
+}
 /* A new record of `kind` (SF_K_*), zeroed, holding key k, linked into the
  * hash; NULL if out of memory. */
 sf_rhdr *sf_table_insert(sf_table *t, uint8_t kind, const sf_ckey *k, uint32_t hash);
 /* Unlink from hash and list; the record returns to its pool's free list. */
 void sf_table_remove(sf_table *t, sf_rhdr *r);
 /* Move to the tail (newest end) of expiry list `list`. */
-void sf_table_touch(sf_table *t, sf_rhdr *r, uint8_t list);
+void sf_table_touch_slow(sf_table *t, sf_rhdr *r, uint8_t list);
+static inline void sf_table_touch(sf_table *t, sf_rhdr *r, uint8_t list)
+{
+    if (r->list == list && t->ltail[list] == r->self)
+        return;                      /* already the newest */
+    sf_table_touch_slow(t, r, list);
+}
 static inline sf_rhdr *sf_table_oldest(const sf_table *t, uint8_t list)
 {
     return t->lhead[list] ? sf_table_at(t, t->lhead[list]) : 0;

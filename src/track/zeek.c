@@ -1,6 +1,6 @@
 /* \summary: Zeek's conn.log conn_state and history, reproduced from Zeek's TCP endpoint state machine */
 #include <string.h>
-#include "conn_int.h"
+#include "fast.h"
 
 /*
  * Follows Zeek's TCPSessionAdapter::Process / UpdateStateMachine and
@@ -12,9 +12,7 @@
  * seen, and the list of likely server ports is a fixed table.
  */
 
-enum { Z_INACTIVE, Z_SYN_SENT, Z_SYN_ACK_SENT, Z_PARTIAL, Z_ESTABLISHED, Z_CLOSED, Z_RESET };
-enum { H_SYN = 1, H_FIN = 2, H_RST = 4, H_FIN_RST = 8, H_DATA = 16, H_ACK = 32, H_MULTI = 64 };
-enum { X_RXMIT = 0, X_WIN0 = 1, X_GAP = 2 };
+/* Z_* endpoint states, H_* history-once bits, X_* scaled events: fast.h */
 
 /* Ports Zeek's analyzers register (likely_server_ports), TCP only. */
 static const uint16_t likely_server[] = {
@@ -39,8 +37,7 @@ static void add_hist(sf_rec *r, char c)
     }
 }
 
-/* Zeek's CheckHistory: record `code` the first time; 1 if seen before. */
-static int check_hist(sf_rec *r, int orig, uint32_t mask, char code)
+int sf_zeek_hist_once(sf_rec *r, int orig, uint32_t mask, char code)
 {
     if (!orig) {
         mask <<= 16;
@@ -54,8 +51,7 @@ static int check_hist(sf_rec *r, int orig, uint32_t mask, char code)
     return 1;
 }
 
-/* Zeek's ScaledHistoryEntry: the letter at the 1st, 10th, 100th ... event. */
-static void scaled_hist(sf_rec *r, int orig, int which, char code)
+void sf_zeek_hist_scaled(sf_rec *r, int orig, int which, char code)
 {
     sf_zep *e = &r->z.ep[orig ? 0 : 1];
     uint32_t thr = 1;
@@ -107,7 +103,7 @@ static void flip_roles(sf_rec *r)
     add_hist(r, '^');
 }
 
-void sf_zeek_packet(sf_rec *r, int d, const sf_pkt *p, uint32_t len)
+void sf_zeek_packet(sf_rec *restrict r, int d, const sf_pkt *restrict p, uint32_t len)
 {
     int orig = d == r->z.orig_dir;
     sf_zep *E = &r->z.ep[orig ? 0 : 1], *P = &r->z.ep[orig ? 1 : 0];
@@ -163,35 +159,35 @@ void sf_zeek_packet(sf_rec *r, int d, const sf_pkt *p, uint32_t len)
     int bits = syn + fin + rst;
     if (bits > 1) {
         if (fin && rst)
-            check_hist(r, orig, H_FIN_RST, 'I');
+            sf_zeek_hist_once(r, orig, H_FIN_RST, 'I');
         else
-            check_hist(r, orig, H_MULTI, 'Q');
+            sf_zeek_hist_once(r, orig, H_MULTI, 'Q');
     } else if (bits == 1) {
         if (syn) {
             char code = ack ? 'H' : 'S';
-            if (check_hist(r, orig, H_SYN, code) && rel_seq != E->last_syn)
+            if (sf_zeek_hist_once(r, orig, H_SYN, code) && rel_seq != E->last_syn)
                 add_hist(r, orig ? code : (char)(code - 'A' + 'a'));
             E->last_syn = rel_seq;
         }
         if (fin) {
-            if (check_hist(r, orig, H_FIN, 'F') && rel_seq + len != E->last_fin)
+            if (sf_zeek_hist_once(r, orig, H_FIN, 'F') && rel_seq + len != E->last_fin)
                 add_hist(r, orig ? 'F' : 'f');
             E->last_fin = rel_seq + len;
         }
         if (rst) {
-            if (check_hist(r, orig, H_RST, 'R') && rel_seq != E->last_rst)
+            if (sf_zeek_hist_once(r, orig, H_RST, 'R') && rel_seq != E->last_rst)
                 add_hist(r, orig ? 'R' : 'r');
             E->last_rst = rel_seq;
         }
     } else if (len) {
-        check_hist(r, orig, H_DATA, 'D');
+        sf_zeek_hist_once(r, orig, H_DATA, 'D');
     } else if (ack) {
-        check_hist(r, orig, H_ACK, 'A');
+        sf_zeek_hist_once(r, orig, H_ACK, 'A');
     }
 
     /* update_window: a zero window, unless boring */
     if (p->win == 0 && !rst && P->state != Z_CLOSED && E->state != Z_RESET)
-        scaled_hist(r, orig, X_WIN0, 'W');
+        sf_zeek_hist_scaled(r, orig, X_WIN0, 'W');
 
     if (fin && E->fin_cnt < 255)
         E->fin_cnt++;
@@ -217,7 +213,7 @@ void sf_zeek_packet(sf_rec *r, int d, const sf_pkt *p, uint32_t len)
     else if (delta > 0)
         E->last = last_seq;
     else if (len > 0)
-        scaled_hist(r, orig, X_RXMIT, 'T');
+        sf_zeek_hist_scaled(r, orig, X_RXMIT, 'T');
     if (SF_SEQ_GT(E->last, E->gap_to))
         E->gap_to = E->last;
 
@@ -286,7 +282,7 @@ void sf_zeek_packet(sf_rec *r, int d, const sf_pkt *p, uint32_t len)
     if (ack && !fin && !rst && E->state == Z_ESTABLISHED && P->state == Z_ESTABLISHED &&
         SF_SEQ_GT(p->ack, P->gap_to)) {
         P->gap_to = p->ack;
-        scaled_hist(r, !orig, X_GAP, 'G');
+        sf_zeek_hist_scaled(r, !orig, X_GAP, 'G');
     }
 }
 
