@@ -56,7 +56,8 @@ enum {
     SF_CF_FINS_BEFORE_RST = 1u << 11,/* both sides' FINs preceded the first RST */
     SF_CF_REUSED = 1u << 12,        /* started by a SYN with a new ISN on a known tuple */
     SF_CF_ENDED = 1u << 13,         /* closed (RST, or both FINs acknowledged): linger, then emit */
-    SF_CF_IRTT = 1u << 14           /* irtt known */
+    SF_CF_IRTT = 1u << 14,          /* irtt known */
+    SF_CF_STEADY = 1u << 15         /* sf_steady(r) (fast.h) held after the last packet */
 };
 
 /* Zeek's per-endpoint TCP state (TCP_Endpoint), reduced to what conn_state

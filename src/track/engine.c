@@ -260,7 +260,6 @@ void sf_eng_track(sf_engine *e, sf_rec *restrict r, int d, const sf_pkt *restric
     pi->conn = r->h.id;
     pi->dir = (uint8_t)d;
     pi->ack_rtt_ns = -1;
-    pi->irtt_ns = -1;
     if (reused)
         pi->analysis |= SF_AN_REUSED_PORTS;
     /* Wireshark: a SYN-ACK with a new ISN also counts as reused ports */
@@ -274,15 +273,26 @@ void sf_eng_track(sf_engine *e, sf_rec *restrict r, int d, const sf_pkt *restric
         sf_state_init(r, d, p);
         sf_zeek_init(r, d, p);
     }
-    /* each: its steady-state fast path (fast.h), else the general code */
-    if (!sf_state_fast(r, d, p, seglen, pi))
-        sf_state_packet(r, d, p, seglen, pi);
-    if (!sf_seq_fast(r, d, p, first, seglen, have, pi))
-        sf_seq_packet(r, d, p, first && !reused, seglen, have, pi);
-    pi->client_state = (sf_state)r->d[0].st;
-    pi->server_state = (sf_state)r->d[1].st;
-    if (!sf_zeek_fast(r, d, p, seglen))
-        sf_zeek_packet(r, d, p, seglen);
+    if ((r->cf & SF_CF_STEADY) && sf_steady_packet(p, have)) {
+        /* the steady state (fast.h): the three fast paths, known to apply,
+         * leave it steady */
+        sf_state_fast_do(r, d, seglen, pi);
+        sf_seq_fast_do(r, d, p, seglen, pi);
+        pi->client_state = (sf_state)r->d[0].st;
+        pi->server_state = (sf_state)r->d[1].st;
+        sf_zeek_fast_do(r, d, p, seglen);
+    } else {
+        /* each: its fast path if it applies, else the general code */
+        if (!sf_state_fast(r, d, p, seglen, pi))
+            sf_state_packet(r, d, p, seglen, pi);
+        if (!sf_seq_fast(r, d, p, first, seglen, have, pi))
+            sf_seq_packet(r, d, p, first && !reused, seglen, have, pi);
+        pi->client_state = (sf_state)r->d[0].st;
+        pi->server_state = (sf_state)r->d[1].st;
+        if (!sf_zeek_fast(r, d, p, seglen))
+            sf_zeek_packet(r, d, p, seglen);
+        r->cf = (uint16_t)(sf_steady(r) ? r->cf | SF_CF_STEADY : r->cf & ~SF_CF_STEADY);
+    }
 
     r->pkts[d]++;                /* bytes: counted in sf_seq_packet */
     r->last_sec = p->ts.sec;
@@ -447,12 +457,29 @@ static void drain(sf_engine *e)
             else
                 emit(e, h);      /* no memory for sorting: list order */
         }
-    if (all) {
+    if (!all)
+        return;
+    /* ids are distinct and below next_id: when they span a range not much
+     * larger than their number, place each at its id (no comparisons) */
+    uint64_t lo = e->next_id;
+    for (uint32_t i = 0; i < k; i++)
+        if (sf_table_at(&e->t, all[i])->id < lo)
+            lo = sf_table_at(&e->t, all[i])->id;
+    const uint64_t span = e->next_id - lo;
+    uint32_t *at = k && span <= (uint64_t)k * 4 + 4096 ? calloc((size_t)span, sizeof *at) : NULL;
+    if (at) {
+        for (uint32_t i = 0; i < k; i++)
+            at[sf_table_at(&e->t, all[i])->id - lo] = all[i];
+        for (uint64_t i = 0; i < span; i++)
+            if (at[i])
+                emit(e, sf_table_at(&e->t, at[i]));
+        free(at);
+    } else {
         qsort_r(all, k, sizeof *all, by_id, &e->t);
         for (uint32_t i = 0; i < k; i++)
             emit(e, sf_table_at(&e->t, all[i]));
-        free(all);
     }
+    free(all);
 }
 
 void sf_engine_finish(sf_engine *e)

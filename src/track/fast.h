@@ -9,7 +9,7 @@
  * sf_zeek_packet each do a small, fixed part of their work; the functions
  * below do exactly that part, inline, and return 1, or return 0 having
  * changed nothing when the packet is not such a packet (the caller then
- * calls the general function). The general functions stay the reference:
+ * calls the general function); their *_do bodies do it without the checks. The general functions stay the reference:
  * each one handles these packets too, with the same result
  * (tests/unit/test_track.c compares them).
  */
@@ -60,32 +60,31 @@ static inline void sf_seq_irtt_ack(sf_rec *r, const sf_pkt *p)
 /* sf_state_packet for an ACK without SYN, FIN or RST between two
  * ESTABLISHED sides, no FIN from the peer (so no first FIN at all): only
  * the role is new. */
+#define SF_FAST_INLINE static inline __attribute__((always_inline))
+SF_FAST_INLINE void sf_state_fast_do(sf_rec *r, int d, uint32_t seglen, sf_pinfo *pi)
+{
+    pi->hs_step = 0;
+    pi->close_step = 0;
+    r->d[d].fl |= SF_DF_SENT;
+    pi->role = seglen > 0 ? SF_ROLE_DATA : SF_ROLE_ACK;
+}
 static inline int sf_state_fast(sf_rec *r, int d, const sf_pkt *p, uint32_t seglen, sf_pinfo *pi)
 {
-    sf_dir *E = &r->d[d];
-    const sf_dir *P = &r->d[!d];
+    const sf_dir *E = &r->d[d], *P = &r->d[!d];
     if ((p->flags & (SF_TH_SYN | SF_TH_FIN | SF_TH_RST | SF_TH_ACK)) != SF_TH_ACK || E->st != SF_ST_ESTABLISHED ||
         P->st != SF_ST_ESTABLISHED || (P->fl & SF_DF_FIN))
         return 0;
-    pi->hs_step = 0;
-    pi->close_step = 0;
-    E->fl |= SF_DF_SENT;
-    pi->role = seglen > 0 ? SF_ROLE_DATA : SF_ROLE_ACK;
+    sf_state_fast_do(r, d, seglen, pi);
     return 1;
 }
 
 /* sf_seq_packet for an ACK without SYN, FIN or RST, with a usable length
  * and a full header, not the first packet, both sides' base and next seq
  * known. */
-static inline int sf_seq_fast(sf_rec *r, int d, const sf_pkt *p, int first, uint32_t seglen, int have,
-                              sf_pinfo *pi)
+SF_FAST_INLINE void sf_seq_fast_do(sf_rec *r, int d, const sf_pkt *p, uint32_t seglen, sf_pinfo *pi)
 {
     sf_dir *E = &r->d[d];
     const sf_dir *P = &r->d[!d];
-    const uint16_t known = SF_DF_BASE | SF_DF_NXT;
-    if ((p->flags & (SF_TH_SYN | SF_TH_FIN | SF_TH_RST | SF_TH_ACK)) != SF_TH_ACK || !have || first ||
-        p->hlen < 20 || (E->fl & known) != known || (P->fl & known) != known)
-        return 0;
     const uint32_t seq = p->seq, ackn = p->ack, rel = seq - E->base;
     pi->rel_valid = 1;
     pi->rel_seq = rel;
@@ -102,19 +101,26 @@ static inline int sf_seq_fast(sf_rec *r, int d, const sf_pkt *p, int first, uint
     sf_seq_irtt_ack(r, p);
     pi->completeness = r->completeness;
     pi->irtt_ns = (r->cf & SF_CF_IRTT) ? r->irtt_ns : -1;
+}
+static inline int sf_seq_fast(sf_rec *r, int d, const sf_pkt *p, int first, uint32_t seglen, int have,
+                              sf_pinfo *pi)
+{
+    const uint16_t known = SF_DF_BASE | SF_DF_NXT;
+    if ((p->flags & (SF_TH_SYN | SF_TH_FIN | SF_TH_RST | SF_TH_ACK)) != SF_TH_ACK || !have || first ||
+        p->hlen < 20 || (r->d[d].fl & r->d[!d].fl & known) != known)
+        return 0;
+    sf_seq_fast_do(r, d, p, seglen, pi);
     return 1;
 }
 
 /* sf_zeek_packet for a packet without SYN, FIN or RST once both of Zeek's
  * endpoints are active (not INACTIVE): no state changes, history letters
  * D, A, W, T and G as the general code gives them, in its order. */
-static inline int sf_zeek_fast(sf_rec *r, int d, const sf_pkt *p, uint32_t len)
+SF_FAST_INLINE void sf_zeek_fast_do(sf_rec *r, int d, const sf_pkt *p, uint32_t len)
 {
     const int orig = d == r->z.orig_dir;
     sf_zep *E = &r->z.ep[!orig], *P = &r->z.ep[orig];
     const uint16_t f = p->flags;
-    if ((f & (SF_TH_SYN | SF_TH_FIN | SF_TH_RST)) || E->state == Z_INACTIVE || P->state == Z_INACTIVE)
-        return 0;
     const int ack = (f & SF_TH_ACK) != 0;
     const uint32_t seen = r->z.seen >> (orig ? 0 : 16);
     if (len) {
@@ -140,7 +146,32 @@ static inline int sf_zeek_fast(sf_rec *r, int d, const sf_pkt *p, uint32_t len)
         P->gap_to = p->ack;
         sf_zeek_hist_scaled(r, !orig, X_GAP, 'G');
     }
+}
+static inline int sf_zeek_fast(sf_rec *r, int d, const sf_pkt *p, uint32_t len)
+{
+    if ((p->flags & (SF_TH_SYN | SF_TH_FIN | SF_TH_RST)) || r->z.ep[0].state == Z_INACTIVE ||
+        r->z.ep[1].state == Z_INACTIVE)
+        return 0;
+    sf_zeek_fast_do(r, d, p, len);
     return 1;
+}
+
+/* The record's part of all three preconditions, whichever side sends: both
+ * sides ESTABLISHED, neither has sent a FIN, both sides' base and next seq
+ * known, both of Zeek's endpoints active. sf_eng_track keeps it in
+ * SF_CF_STEADY; with it, an ACK without SYN, FIN or RST, with a usable
+ * length and a full header, takes the three fast paths without their
+ * checks. */
+static inline int sf_steady(const sf_rec *r)
+{
+    const uint16_t known = SF_DF_BASE | SF_DF_NXT;
+    return r->d[0].st == SF_ST_ESTABLISHED && r->d[1].st == SF_ST_ESTABLISHED &&
+           !((r->d[0].fl | r->d[1].fl) & SF_DF_FIN) && (r->d[0].fl & r->d[1].fl & known) == known &&
+           r->z.ep[0].state != Z_INACTIVE && r->z.ep[1].state != Z_INACTIVE;
+}
+static inline int sf_steady_packet(const sf_pkt *p, int have)
+{
+    return (p->flags & (SF_TH_SYN | SF_TH_FIN | SF_TH_RST | SF_TH_ACK)) == SF_TH_ACK && have && p->hlen >= 20;
 }
 
 #endif

@@ -65,8 +65,11 @@ static inline uint32_t sf_key_hash(const sf_ckey *k)
         h = sf_key_mix(h, sf_ld64(k->a + 8));
         h = sf_key_mix(h, sf_ld64(k->b));
         h = sf_key_mix(h, sf_ld64(k->b + 8));
-    } else {
-        h = sf_key_mix(h, (uint64_t)sf_ld32(k->a) << 32 | sf_ld32(k->b));
+    } else {                     /* one multiply for the addresses and ports */
+        h ^= (uint64_t)sf_ld32(k->a) << 32 | sf_ld32(k->b);
+        h ^= (uint64_t)sf_ld32(&k->pa) * 0xC2B2AE3D27D4EB4Full;
+        h *= 0x9E3779B97F4A7C15ull;
+        return (uint32_t)(h >> 32) ^ (uint32_t)h;
     }
     h = sf_key_mix(h, sf_ld32(&k->pa));
     return (uint32_t)(h ^ (h >> 32));

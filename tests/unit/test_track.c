@@ -710,7 +710,7 @@ TEST(track_fast_paths_match_general)
                                    Z_SYN_SENT, Z_SYN_ACK_SENT, Z_CLOSED, Z_RESET };
     static sf_rec base, fa, ge;
     sf_pinfo pf, pg;
-    int fast[3] = { 0, 0, 0 };
+    int fast[3] = { 0, 0, 0 }, steady = 0;
     for (int it = 0; it < 200000; it++) {
         memset(&base, 0, sizeof base);
         const uint32_t s0 = fz(0xffffffffu), a0 = fz(0xffffffffu);
@@ -795,9 +795,17 @@ TEST(track_fast_paths_match_general)
         } else {
             T_CHECK(!memcmp(&fa, &base, sizeof fa));
         }
+        /* SF_CF_STEADY: with the record steady and such a packet, all three
+         * apply, and the record stays steady */
+        if (sf_steady(&base) && sf_steady_packet(&p, have)) {
+            steady++;
+            fa = base;
+            T_CHECK(sf_state_fast(&fa, d, &p, seglen, &pf) && sf_seq_fast(&fa, d, &p, 0, seglen, have, &pf) &&
+                    sf_zeek_fast(&fa, d, &p, seglen) && sf_steady(&fa));
+        }
         if (t_failed_checks)
             break;
     }
     /* the fast paths were taken often enough to mean something */
-    T_CHECK(fast[0] > 5000 && fast[1] > 5000 && fast[2] > 5000);
+    T_CHECK(fast[0] > 5000 && fast[1] > 5000 && fast[2] > 5000 && steady > 1000);
 }
