@@ -46,6 +46,9 @@ typedef struct json_view {
     jname ack[JN_ACKS];
     jname an[SF_AN__COUNT];       /* quoted: "\"retransmission\"" */
     jrole role[JN_ROLES];         /* filled on first use */
+    int64_t ts_sec;               /* the seconds of ts_txt, -1 none yet */
+    char ts_txt[24];              /* "\"<ts_sec>." (at most 22 bytes), copied whole */
+    uint8_t ts_len;
 } json_view;
 
 /* s must stay valid (the names of track/names.c are static) unless it fits. */
@@ -170,13 +173,29 @@ static char *put_addr(char *q, const sf_pkt *p, int dst)
 
 #define LIT_NULL(q) SF_JW_LIT(q, "null")
 
+/* Decimal of v; the one-digit values (steps, scales, most relative numbers
+ * of short connections) without a call. */
+static inline char *put_u32(char *q, uint32_t v)
+{
+    if (v < 10) {
+        *q = (char)('0' + v);
+        return q + 1;
+    }
+    return sf_fmt_u32(q, v);
+}
+
+static inline char *put_u64(char *q, uint64_t v)
+{
+    return v <= UINT32_MAX ? put_u32(q, (uint32_t)v) : sf_fmt_u64(q, v);
+}
+
 static inline char *put_u32_or_null(char *q, int ok, uint32_t v)
 {
     if (!ok) {
         LIT_NULL(q);
         return q;
     }
-    return sf_fmt_u32(q, v);
+    return put_u32(q, v);
 }
 
 static inline char *put_u64_or_null(char *q, int ok, uint64_t v)
@@ -185,7 +204,7 @@ static inline char *put_u64_or_null(char *q, int ok, uint64_t v)
         LIT_NULL(q);
         return q;
     }
-    return sf_fmt_u64(q, v);
+    return put_u64(q, v);
 }
 
 /* untrusted app text (NUL-terminated within max bytes or cut there), or null when empty */
@@ -285,6 +304,32 @@ static char *packet_app(char *q, const sf_appinfo *a)
     return q;
 }
 
+/* The packet's "ts" value: as sf_jw_ts, with the text of the seconds kept
+ * from the previous packet (most share it). Room: 40. */
+static inline char *put_ts(char *q, json_view *v, const sf_pkt *p)
+{
+    const sf_time *t = &p->ts;
+    if (p->ts_missing) {
+        LIT_NULL(q);
+        return q;
+    }
+    if (t->sec < 0 || t->nsec >= 1000000000u)
+        return sf_jw_ts(q, t);                /* out of range: written as captured */
+    if (t->sec != v->ts_sec) {
+        char *e = v->ts_txt;
+        *e++ = '"';
+        e = sf_fmt_u64(e, (uint64_t)t->sec);
+        *e++ = '.';
+        v->ts_len = (uint8_t)(e - v->ts_txt);
+        v->ts_sec = t->sec;
+    }
+    memcpy(q, v->ts_txt, sizeof v->ts_txt);
+    q += v->ts_len;
+    q = t->prec == 6 ? sf_fmt_digits(q, t->nsec / 1000u, 6) : sf_fmt_digits(q, t->nsec, 9);
+    *q++ = '"';
+    return q;
+}
+
 /* Room for the largest packet record: the fixed part (keys, 24 numbers of at
  * most 20 digits, the names with their slot overrun, 17 analysis names, 4
  * SACK blocks), two host names of text input, and the app fields. */
@@ -304,14 +349,11 @@ static void jv_packet(void *self, const sf_pkt *p, const sf_pinfo *pi)
         return;
     char *q = q0;
     SF_JW_LIT(q, "{\"type\":\"packet\",\"frame\":");
-    q = sf_fmt_u64(q, p->frame);
+    q = put_u64(q, p->frame);
     SF_JW_LIT(q, ",\"conn\":");
     q = put_u64_or_null(q, pi != NULL, pi ? pi->conn : 0);
     SF_JW_LIT(q, ",\"ts\":");
-    if (p->ts_missing)
-        LIT_NULL(q);
-    else
-        q = sf_jw_ts(q, &p->ts);
+    q = put_ts(q, v, p);
     SF_JW_LIT(q, ",\"src\":");
     q = put_addr(q, p, 0);
     SF_JW_LIT(q, ",\"sport\":");
@@ -332,9 +374,9 @@ static void jv_packet(void *self, const sf_pkt *p, const sf_pinfo *pi)
     SF_JW_LIT(q, ",\"ack\":");
     q = sf_fmt_u32(q, p->ack);
     SF_JW_LIT(q, ",\"win\":");
-    q = sf_fmt_u32(q, p->win);
+    q = put_u32(q, p->win);
     SF_JW_LIT(q, ",\"len\":");
-    q = sf_fmt_u32(q, pi ? pi->len : p->len);
+    q = put_u32(q, pi ? pi->len : p->len);
     if (!pi) {
         SF_JW_LIT(q, "}\n");
         sf_out_commit(v->out, (size_t)(q - q0));
@@ -350,9 +392,9 @@ static void jv_packet(void *self, const sf_pkt *p, const sf_pinfo *pi)
     SF_JW_LIT(q, ",\"role\":\"");
     q = put_role(q, v, pi->role);
     SF_JW_LIT(q, "\",\"hs_step\":");
-    q = sf_fmt_u32(q, pi->hs_step);
+    q = put_u32(q, pi->hs_step);
     SF_JW_LIT(q, ",\"close_step\":");
-    q = sf_fmt_u32(q, pi->close_step);
+    q = put_u32(q, pi->close_step);
     SF_JW_LIT(q, ",\"client_state\":\"");
     unsigned st = (unsigned)pi->client_state;
     q = st < SF_ST__COUNT ? put_jn(q, &v->state[st]) : put_s(q, sf_state_name(pi->client_state));
@@ -379,9 +421,9 @@ static void jv_packet(void *self, const sf_pkt *p, const sf_pinfo *pi)
     }
     if (pi->analysis & SF_AN_DUPLICATE_ACK) {
         SF_JW_LIT(q, ",\"dup_ack_num\":");
-        q = sf_fmt_u32(q, pi->dup_ack_num);
+        q = put_u32(q, pi->dup_ack_num);
         SF_JW_LIT(q, ",\"dup_ack_frame\":");
-        q = sf_fmt_u64(q, pi->dup_ack_frame);
+        q = put_u64(q, pi->dup_ack_frame);
     } else {
         SF_JW_LIT(q, ",\"dup_ack_num\":null,\"dup_ack_frame\":null");
     }
@@ -401,7 +443,12 @@ static void jv_packet(void *self, const sf_pkt *p, const sf_pinfo *pi)
     SF_JW_LIT(q, ",\"calc_window\":");
     q = sf_fmt_u32(q, pi->calc_window); /* raw window when the scale is unknown (win_scale -1), as tshark */
     SF_JW_LIT(q, ",\"win_scale\":");
-    q = sf_jw_i64(q, pi->win_scale);
+    int ws = pi->win_scale;                 /* -2 .. 14 */
+    if (ws < 0) {
+        *q++ = '-';
+        ws = -ws;
+    }
+    q = put_u32(q, (uint32_t)ws);
     if (p->nsack) {
         SF_JW_LIT(q, ",\"sack\":[");
         for (unsigned i = 0; i < p->nsack && i < SF_MAX_SACK; i++) {
@@ -638,6 +685,7 @@ int sf_view_json(sf_view *v, const sf_opts *o, sf_out *out)
         return -1;
     }
     jv->out = out;
+    jv->ts_sec = -1;
     jv_tables(jv);
     jv->only_conn = o ? o->only_conn : -1;
     v->self = jv;

@@ -119,6 +119,10 @@ static inline char *frac(char *q, uint32_t v, int digits)
 
 char *sf_jw_sec(char *q, int64_t ns, int prec)
 {
+    if (ns >= 0 && ns < 1000000000) {   /* the usual RTT: "0." and the fraction */
+        memcpy(q, "0.", 2);
+        return prec == 6 ? frac(q + 2, (uint32_t)ns / 1000u, 6) : frac(q + 2, (uint32_t)ns, 9);
+    }
     uint64_t u = (uint64_t)ns;
     if (ns < 0) {
         *q++ = '-';

@@ -45,7 +45,7 @@ static const uint64_t fx_recip[5] = {
     (UINT64_C(1) << FX_BITS) / 100000000u + 1,
 };
 
-static inline char *put_fixed32(char *q, uint32_t v, int n)
+static inline char *put_pairs32(char *q, uint32_t v, int n)
 {
     if (n <= 2) {
         if (n == 2) {
@@ -72,6 +72,47 @@ static inline char *put_fixed32(char *q, uint32_t v, int n)
     return q;
 }
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* The 8 digits of v < 10^8 as ASCII in a word, the first in the lowest
+ * byte (stored as is on a little-endian machine). SWAR: two 4-digit halves
+ * in 32-bit lanes, divided by 100 in each lane (x * 10486 >> 20 is x / 100
+ * for x < 10^4), then four 2-digit values in 16-bit lanes divided by 10
+ * (x * 103 >> 10 is x / 10 for x < 100); no product crosses its lane. */
+static inline uint64_t swar8(uint32_t v)
+{
+    uint64_t hi = v / 10000, lo = v - hi * 10000;
+    uint64_t x = hi | lo << 32;
+    uint64_t h = ((x * 10486) >> 20) & 0x0000007F0000007Full;
+    x = h | (x - h * 100) << 16;
+    uint64_t t = ((x * 103) >> 10) & 0x000F000F000F000Full;
+    x = t | (x - t * 10) << 8;
+    return x | 0x3030303030303030ull;
+}
+
+/* Exactly n digits (1 <= n <= 10) of v < 10^n. */
+static inline __attribute__((always_inline)) char *put_fixed32(char *q, uint32_t v, int n)
+{
+    if (n < 5)
+        return put_pairs32(q, v, n);
+    if (n <= 8) {
+        /* the last n of the 8 digits: two overlapping 4-byte stores */
+        uint64_t d = swar8(v) >> (8 * (8 - n));
+        uint32_t w = (uint32_t)d;
+        memcpy(q, &w, 4);
+        w = (uint32_t)(d >> (8 * (n - 4)));
+        memcpy(q + n - 4, &w, 4);
+        return q + n;
+    }
+    uint32_t hi = v / 100000000u;               /* 1 or 2 digits (< 43) */
+    q = put_pairs32(q, hi, n - 8);
+    uint64_t d = swar8(v - hi * 100000000u);
+    memcpy(q, &d, 8);
+    return q + 8;
+}
+#else
+#define put_fixed32 put_pairs32
+#endif
+
 char *sf_fmt_u32(char *q, uint32_t v)
 {
     return put_fixed32(q, v, ndigits32(v));
@@ -81,8 +122,16 @@ char *sf_fmt_digits(char *q, uint64_t v, int n)
 {
     if (n <= 0)
         return q;
-    if (n <= 9)
-        return put_fixed32(q, (uint32_t)(v % pow10_32[n]), n);
+    if (n <= 9) {
+        if (v >= pow10_32[n])             /* rare: a division only then */
+            v %= pow10_32[n];
+        /* the fractions of seconds: compiled for their constant width */
+        if (n == 6)
+            return put_fixed32(q, (uint32_t)v, 6);
+        if (n == 9)
+            return put_fixed32(q, (uint32_t)v, 9);
+        return put_fixed32(q, (uint32_t)v, n);
+    }
     /* the low 9 digits, then the rest */
     q = sf_fmt_digits(q, v / 1000000000u, n - 9);
     return put_fixed32(q, (uint32_t)(v % 1000000000u), 9);
@@ -158,12 +207,22 @@ char *sf_fmt_dur(char *q, int64_t ns)
     return q + 1;
 }
 
-static char *put_octet(char *q, unsigned v)
+/* The decimal text of every octet, its length in the 4th byte. */
+#define OCT_D(v, i) (char)((v) >= 100 ? "0123456789"[((v) / (i == 0 ? 100 : i == 1 ? 10 : 1)) % 10] : \
+                          (v) >= 10 ? (i < 2 ? "0123456789"[((v) / (i == 0 ? 10 : 1)) % 10] : 0) : \
+                          (i == 0 ? "0123456789"[(v)] : 0))
+#define OCT(v) { OCT_D(v, 0), OCT_D(v, 1), OCT_D(v, 2), (char)(1 + ((v) >= 10) + ((v) >= 100)) }
+#define OCT4(v) OCT(v), OCT((v) + 1), OCT((v) + 2), OCT((v) + 3)
+#define OCT16(v) OCT4(v), OCT4((v) + 4), OCT4((v) + 8), OCT4((v) + 12)
+#define OCT64(v) OCT16(v), OCT16((v) + 16), OCT16((v) + 32), OCT16((v) + 48)
+static const char octet_txt[256][4] = { OCT64(0), OCT64(64), OCT64(128), OCT64(192) };
+
+/* An octet: its text copied as 3 bytes (past the digits: overwritten by
+ * what follows, and within the 15 bytes of room even for the last one). */
+static inline char *put_octet(char *q, unsigned v)
 {
-    if (v >= 100) { *q++ = (char)('0' + v / 100); v %= 100; memcpy(q, digits2 + 2 * v, 2); return q + 2; }
-    if (v >= 10) { memcpy(q, digits2 + 2 * v, 2); return q + 2; }
-    *q++ = (char)('0' + v);
-    return q;
+    memcpy(q, octet_txt[v], 3);
+    return q + octet_txt[v][3];
 }
 
 char *sf_fmt_ipv4(char *q, const uint8_t a[4])
