@@ -89,10 +89,15 @@ int main(int argc, char **argv)
     const char *nt = getenv("SYNFIN_NO_THREAD");
     sf_view vv = v;              /* what the engine calls: v, or v behind a render thread */
     sf_async *av = NULL;
-    if (!o.iface && !(nt && *nt && strcmp(nt, "0")) && sf_source_read_ahead(src, 0, 0) == 0 &&
-        render_heavy(o.view)) {
+    /* SYNFIN_READ_AHEAD=SLOTS:BYTES sizes the reader's ring (tests use tiny ones) */
+    const char *ra = getenv("SYNFIN_READ_AHEAD");
+    unsigned ra_slots = 0;
+    unsigned long long ra_bytes = 0;
+    if (ra && sscanf(ra, "%u:%llu", &ra_slots, &ra_bytes) != 2) ra_slots = 0, ra_bytes = 0;
+    if (!o.iface && !(nt && *nt && strcmp(nt, "0")) &&
+        sf_source_read_ahead(src, ra_slots, (size_t)ra_bytes) == 0 && render_heavy(o.view)) {
         sf_async_link lk = { src, src_ticket, src_release };
-        if ((av = sf_view_async(&vv, &v, &out, &lk)) != NULL) sf_source_defer_release(src);
+        if ((av = sf_view_async(&vv, &v, &out, &lk)) != NULL) sf_source_defer_release(src, sf_async_kick, av);
     }
     sf_engine_cfg ec = { 0, 0 };
     sf_engine *e = sf_engine_new(&ec, &vv);

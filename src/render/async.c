@@ -14,7 +14,7 @@
  * and re-check are sequentially consistent, so no wake-up is lost.
  */
 
-#define A_SLOTS 1024u
+#define A_SLOTS 4096u
 #define A_RELEASE_EVERY 16u
 
 enum { A_PKT, A_PKT_NOPI, A_CONN, A_SYNC, A_FINISH, A_STOP };
@@ -70,7 +70,7 @@ static void push(sf_async *a, int force)
 {
     a->head++;
     atomic_store(&a->published, a->head);
-    if (atomic_load(&a->c_wait) && (force || a->head - atomic_load(&a->consumed) >= A_SLOTS / 8)) {
+    if (atomic_load(&a->c_wait) && (force || a->head - atomic_load(&a->consumed) >= A_SLOTS / 2)) {
         pthread_mutex_lock(&a->m);
         pthread_cond_signal(&a->cv_c);
         pthread_mutex_unlock(&a->m);
@@ -159,6 +159,16 @@ static void as_destroy(void *self)
 }
 
 int sf_async_out_error(const sf_async *a) { return atomic_load(&a->out_err); }
+
+void sf_async_kick(void *self)
+{
+    sf_async *a = self;
+    if (a->running && a->head != atomic_load(&a->consumed) && atomic_load(&a->c_wait)) {
+        pthread_mutex_lock(&a->m);
+        pthread_cond_signal(&a->cv_c);
+        pthread_mutex_unlock(&a->m);
+    }
+}
 
 /* ---- render thread ---- */
 

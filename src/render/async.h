@@ -37,4 +37,10 @@ void sf_async_sync(sf_async *a);
 /* out's error as the render thread last saw it (sf_out_error), without a race. */
 int sf_async_out_error(const sf_async *a);
 
+/* Engine thread, before it sleeps waiting for the source: wake the render
+ * thread if it sleeps with entries pending (it waits for a full batch
+ * otherwise, and the source may be waiting for the packets those entries
+ * hold). `self` is the sf_async. */
+void sf_async_kick(void *self);
+
 #endif

@@ -58,6 +58,8 @@ struct sf_pipe {
     uint64_t cidx, cavail;
     int ended;
     int deferred;             /* sf_pipe_defer_release: another thread releases */
+    void (*on_wait)(void *);  /* called before the consumer sleeps (deferred mode) */
+    void *on_wait_ctx;
     int cfailures;
     char cerr[2048];          /* the last error message received */
 };
@@ -71,7 +73,7 @@ static void publish(sf_pipe *p, int force)
 {
     atomic_store(&p->published, p->phead);
     if (atomic_load(&p->c_wait) &&
-        (force || p->phead - atomic_load(&p->released) >= p->n / 4)) {
+        (force || p->phead - atomic_load(&p->released) >= p->n / 2)) {
         pthread_mutex_lock(&p->m);
         pthread_cond_signal(&p->cv_c);
         pthread_mutex_unlock(&p->m);
@@ -342,6 +344,9 @@ sf_src_rc sf_pipe_next(sf_pipe *p, const sf_pkt **out)
     if (p->cidx == p->cavail) {
         p->cavail = atomic_load(&p->published);
         if (p->cidx == p->cavail) {
+            /* about to sleep: whoever holds records (deferred release) must
+             * not sleep on them, or the reader may wait for them for ever */
+            if (p->on_wait) p->on_wait(p->on_wait_ctx);
             pthread_mutex_lock(&p->m);
             for (;;) {
                 atomic_store(&p->c_wait, 1);
@@ -370,7 +375,12 @@ sf_src_rc sf_pipe_next(sf_pipe *p, const sf_pkt **out)
 
 const char *sf_pipe_error(const sf_pipe *p) { return p->cerr; }
 
-void sf_pipe_defer_release(sf_pipe *p) { p->deferred = 1; }
+void sf_pipe_defer_release(sf_pipe *p, void (*on_wait)(void *), void *ctx)
+{
+    p->deferred = 1;
+    p->on_wait = on_wait;
+    p->on_wait_ctx = ctx;
+}
 
 uint64_t sf_pipe_ticket(const sf_pipe *p) { return p->cidx; }
 

@@ -50,9 +50,12 @@ int sf_pipe_failures(const sf_pipe *p);
 
 /* Hand records on to a third thread: from now on sf_pipe_next no longer
  * releases the record it returned last; whoever holds them calls
- * sf_pipe_release (from any one thread, in order). Call before the first
+ * sf_pipe_release (from any one thread, in order). Before the consumer
+ * sleeps for want of records, it calls on_wait(ctx) (if not NULL): the
+ * holder must then release what it can without waiting for more, since
+ * the reader may be waiting for exactly those. Call before the first
  * sf_pipe_next. */
-void sf_pipe_defer_release(sf_pipe *p);
+void sf_pipe_defer_release(sf_pipe *p, void (*on_wait)(void *), void *ctx);
 /* The ticket of the record sf_pipe_next returned last (1, 2, ...). */
 uint64_t sf_pipe_ticket(const sf_pipe *p);
 /* Deferred mode: the records with tickets up to this one are done with

@@ -350,10 +350,10 @@ int sf_source_read_ahead(sf_source *s, unsigned slots, size_t arena)
     return s->pipe ? 0 : -1;
 }
 
-int sf_source_defer_release(sf_source *s)
+int sf_source_defer_release(sf_source *s, void (*on_wait)(void *), void *ctx)
 {
     if (!s->pipe) return -1;
-    sf_pipe_defer_release(s->pipe);
+    sf_pipe_defer_release(s->pipe, on_wait, ctx);
     return 0;
 }
 

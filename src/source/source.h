@@ -39,7 +39,7 @@ void sf_source_close(sf_source *s);
  * (-1 for a live source, which hands packets on as they come); -1 also if
  * no thread could start (the source then reads directly). Call before the
  * first sf_source_next. */
-#define SF_READ_AHEAD_SLOTS 2048u
+#define SF_READ_AHEAD_SLOTS 4096u
 #define SF_READ_AHEAD_ARENA ((size_t)4 << 20)
 int sf_source_read_ahead(sf_source *s, unsigned slots, size_t arena);
 
@@ -49,8 +49,10 @@ int sf_source_read_ahead(sf_source *s, unsigned slots, size_t arena);
  * only valid until the next call), records stay valid until released by
  * sf_source_release(s, ticket) -- the records with tickets up to `ticket`,
  * in order, from one thread -- where sf_source_ticket gives the ticket of
- * the record returned last. Until released they hold the reader back. */
-int sf_source_defer_release(sf_source *s);
+ * the record returned last. Until released they hold the reader back, so
+ * before sf_source_next_ref sleeps for want of records it calls
+ * on_wait(ctx): the holder must then get on with releasing them. */
+int sf_source_defer_release(sf_source *s, void (*on_wait)(void *), void *ctx);
 uint64_t sf_source_ticket(const sf_source *s);
 void sf_source_release(sf_source *s, uint64_t ticket);
 
