@@ -127,9 +127,14 @@ static void expire_run(sf_engine *e)
         sf_rhdr *b = sf_table_oldest(&e->t, SF_L_OPEN);
         int64_t da = a ? a->last_ns + e->linger_ns : INT64_MAX;
         int64_t db = b ? b->last_ns + e->idle_ns : INT64_MAX;
-        if (da <= db && a && e->now_ns > da) {
+        /* whichever is due, the earlier deadline first (an idle connection
+         * that is not due, because few are live, must not hold back the
+         * ended ones behind it) */
+        const int a_due = a && e->now_ns > da;
+        const int b_due = b && e->now_ns > db && e->t.live > SF_IDLE_EVICT_ABOVE;
+        if (a_due && (!b_due || da <= db)) {
             emit(e, a);
-        } else if (b && e->now_ns > db && e->t.live > SF_IDLE_EVICT_ABOVE) {
+        } else if (b_due) {
             e->st.evicted_idle++;
             emit(e, b);
         } else {

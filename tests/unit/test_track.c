@@ -398,6 +398,28 @@ TEST(track_streaming_linger_and_cap)
     T_EQ_INT(t.rv.conn[2].id, 2);
 }
 
+/* An idle open connection whose idle deadline (600 s) comes before an
+ * ended one's linger (10 s) must not hold the ended one back while few
+ * connections are live (it once did: ended connections piled up until the
+ * idle one got a packet or the input ended). */
+TEST(track_linger_not_held_back_by_idle)
+{
+    tb t;
+    tb_init(&t, 0);
+    handshake(&t);                                /* conn 0: open, idle from 0.02 s */
+    t.cport = 40001;
+    tx(&t, 1, S, CI, 0, 0, 595000);               /* conn 1 at 595 s ... */
+    tx(&t, 0, S | A, SI, CI + 1, 0, 595010);
+    tx(&t, 1, A, CI + 1, SI + 1, 0, 595020);
+    tx(&t, 1, R | A, CI + 1, SI + 1, 0, 595030); /* ... ends: linger until 605.03 s */
+    t.cport = 40002;
+    tx(&t, 1, S, CI, 0, 0, 606000);               /* conn 2 at 606 s: conn 1 is due */
+    T_EQ_STR(t.rv.log, "pppppppc1p");
+    T_EQ_INT(sf_engine_stats(t.e)->evicted_idle, 0);
+    tb_done(&t);
+    T_EQ_STR(t.rv.log, "pppppppc1pc0c2f");
+}
+
 /* Text input: host names instead of addresses, no link-layer bytes, the
  * wire length counted from the IP header. */
 static const sf_pinfo *tx_text(tb *t, int c2s, uint16_t flags, uint32_t seq, uint32_t ack, uint32_t len,
