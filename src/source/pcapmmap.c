@@ -78,8 +78,14 @@ static sf_src_rc pm_next(void *st, sf_pkt *out, char *err, size_t errlen)
         if (left < 16)
             return fail(s, err, errlen, "file cut short inside the record header (%u of %u bytes)",
                         (unsigned)left, 16);
-        uint32_t sec = get32(&s->cur, s->be), frac = get32(&s->cur, s->be);
-        uint32_t caplen = get32(&s->cur, s->be), len = get32(&s->cur, s->be);
+        uint32_t sec, frac, caplen, len;
+        if (s->be) {             /* the byte order tested once, not per field */
+            sec = sf_get_be32(&s->cur), frac = sf_get_be32(&s->cur);
+            caplen = sf_get_be32(&s->cur), len = sf_get_be32(&s->cur);
+        } else {
+            sec = sf_get_le32(&s->cur), frac = sf_get_le32(&s->cur);
+            caplen = sf_get_le32(&s->cur), len = sf_get_le32(&s->cur);
+        }
         if (caplen > PM_MAXSNAP) {
             char m[160];
             if (caplen > s->hdr_snap)
