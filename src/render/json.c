@@ -174,14 +174,15 @@ static char *put_addr(char *q, const sf_pkt *p, int dst)
 #define LIT_NULL(q) SF_JW_LIT(q, "null")
 
 /* Decimal of v; the one-digit values (steps, scales, most relative numbers
- * of short connections) without a call. */
+ * of short connections) without a call. Room: 16 (records are reserved
+ * with slack: sf_fmt_u32_wide stores whole words). */
 static inline char *put_u32(char *q, uint32_t v)
 {
     if (v < 10) {
         *q = (char)('0' + v);
         return q + 1;
     }
-    return sf_fmt_u32(q, v);
+    return sf_fmt_u32_wide(q, v);
 }
 
 static inline char *put_u64(char *q, uint64_t v)
@@ -232,7 +233,7 @@ static char *put_name(char *q, const char *s, size_t max)
 static char *http_messages(char *q, const sf_appinfo *a)
 {
     SF_JW_LIT(q, ",\"http_nmsg\":");
-    q = sf_fmt_u32(q, a->http_nmsg);
+    q = put_u32(q, a->http_nmsg);
     SF_JW_LIT(q, ",\"http_messages\":[");
     unsigned n = a->http_nmsg < SF_APP_MAX_HTTP ? a->http_nmsg : SF_APP_MAX_HTTP;
     for (unsigned i = 0; i < n; i++) {
@@ -357,11 +358,11 @@ static void jv_packet(void *self, const sf_pkt *p, const sf_pinfo *pi)
     SF_JW_LIT(q, ",\"src\":");
     q = put_addr(q, p, 0);
     SF_JW_LIT(q, ",\"sport\":");
-    q = sf_fmt_u32(q, p->sport);
+    q = put_u32(q, p->sport);
     SF_JW_LIT(q, ",\"dst\":");
     q = put_addr(q, p, 1);
     SF_JW_LIT(q, ",\"dport\":");
-    q = sf_fmt_u32(q, p->dport);
+    q = put_u32(q, p->dport);
     if (!pi)
         SF_JW_LIT(q, ",\"dir\":null,\"flags\":\"");
     else if (pi->dir)
@@ -370,9 +371,9 @@ static void jv_packet(void *self, const sf_pkt *p, const sf_pinfo *pi)
         SF_JW_LIT(q, ",\"dir\":\"c2s\",\"flags\":\"");
     q = put_jn(q, &v->flags[p->flags & 0xff]);   /* tcpdump's letters: the low 8 bits */
     SF_JW_LIT(q, "\",\"seq\":");
-    q = sf_fmt_u32(q, p->seq);
+    q = put_u32(q, p->seq);
     SF_JW_LIT(q, ",\"ack\":");
-    q = sf_fmt_u32(q, p->ack);
+    q = put_u32(q, p->ack);
     SF_JW_LIT(q, ",\"win\":");
     q = put_u32(q, p->win);
     SF_JW_LIT(q, ",\"len\":");
@@ -441,7 +442,7 @@ static void jv_packet(void *self, const sf_pkt *p, const sf_pinfo *pi)
     else
         LIT_NULL(q);
     SF_JW_LIT(q, ",\"calc_window\":");
-    q = sf_fmt_u32(q, pi->calc_window); /* raw window when the scale is unknown (win_scale -1), as tshark */
+    q = put_u32(q, pi->calc_window); /* raw window when the scale is unknown (win_scale -1), as tshark */
     SF_JW_LIT(q, ",\"win_scale\":");
     int ws = pi->win_scale;                 /* -2 .. 14 */
     if (ws < 0) {
@@ -455,9 +456,9 @@ static void jv_packet(void *self, const sf_pkt *p, const sf_pinfo *pi)
             if (i)
                 *q++ = ',';
             *q++ = '[';
-            q = sf_fmt_u32(q, pi->rel_sack[i][0]);
+            q = put_u32(q, pi->rel_sack[i][0]);
             *q++ = ',';
-            q = sf_fmt_u32(q, pi->rel_sack[i][1]);
+            q = put_u32(q, pi->rel_sack[i][1]);
             *q++ = ']';
         }
         *q++ = ']';

@@ -78,15 +78,19 @@ static inline char *put_pairs32(char *q, uint32_t v, int n)
  * in 32-bit lanes, divided by 100 in each lane (x * 10486 >> 20 is x / 100
  * for x < 10^4), then four 2-digit values in 16-bit lanes divided by 10
  * (x * 103 >> 10 is x / 10 for x < 100); no product crosses its lane. */
-static inline uint64_t swar8(uint32_t v)
+static inline uint64_t swar8_val(uint32_t v)   /* digit values 0..9, not ASCII */
 {
     uint64_t hi = v / 10000, lo = v - hi * 10000;
     uint64_t x = hi | lo << 32;
     uint64_t h = ((x * 10486) >> 20) & 0x0000007F0000007Full;
     x = h | (x - h * 100) << 16;
     uint64_t t = ((x * 103) >> 10) & 0x000F000F000F000Full;
-    x = t | (x - t * 10) << 8;
-    return x | 0x3030303030303030ull;
+    return t | (x - t * 10) << 8;
+}
+
+static inline uint64_t swar8(uint32_t v)
+{
+    return swar8_val(v) | 0x3030303030303030ull;
 }
 
 /* Exactly n digits (1 <= n <= 10) of v < 10^n. */
@@ -109,8 +113,31 @@ static inline __attribute__((always_inline)) char *put_fixed32(char *q, uint32_t
     memcpy(q, &d, 8);
     return q + 8;
 }
+
+char *sf_fmt_u32_wide(char *q, uint32_t v)
+{
+    if (v < 100000000u) {
+        /* the leading zeros of the 8 digits are its lowest zero bytes */
+        uint64_t x = swar8_val(v);
+        int lz = x ? __builtin_ctzll(x) >> 3 : 7;
+        uint64_t d = (x | 0x3030303030303030ull) >> (8 * lz);
+        memcpy(q, &d, 8);
+        return q + 8 - lz;
+    }
+    uint32_t hi = v / 100000000u;             /* 1 .. 42 */
+    uint64_t d = swar8(v - hi * 100000000u);
+    memcpy(q, digits2 + 2 * hi + (hi < 10), 2);
+    q += 1 + (hi >= 10);
+    memcpy(q, &d, 8);
+    return q + 8;
+}
 #else
 #define put_fixed32 put_pairs32
+
+char *sf_fmt_u32_wide(char *q, uint32_t v)
+{
+    return sf_fmt_u32(q, v);
+}
 #endif
 
 char *sf_fmt_u32(char *q, uint32_t v)

@@ -21,6 +21,10 @@ char *sf_fmt_u64(char *q, uint64_t v);
 char *sf_fmt_u64_pad(char *q, uint64_t v, int width);
 /* Decimal of a 32-bit value, as printf("%u"). Room: 10. */
 char *sf_fmt_u32(char *q, uint32_t v);
+/* The same text as sf_fmt_u32, but the caller gives 16 bytes of room: the
+ * bytes past the returned end are scratch (written, meaningless). Fewer
+ * branches, no digit count: for buffers with slack (the json view). */
+char *sf_fmt_u32_wide(char *q, uint32_t v);
 /* Exactly n decimal digits (0 <= n <= 19) of v, zero-padded, as
  * printf("%0*llu") for v < 10^n (higher digits are dropped): fractions. Room: n. */
 char *sf_fmt_digits(char *q, uint64_t v, int n);

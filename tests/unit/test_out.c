@@ -66,6 +66,11 @@ TEST(fmt_u32_and_digits_match_printf)
     for (uint64_t x = 0; x <= UINT32_MAX; x += 4099) {
         snprintf(want, sizeof want, "%u", (uint32_t)x);
         if (strcmp(fmt_str(b, sf_fmt_u32(b, (uint32_t)x)), want)) bad++;
+        /* the wide variant: same text, writes stay within its 16 bytes */
+        char w[24];
+        memset(w, 'X', sizeof w);
+        char *e = sf_fmt_u32_wide(w, (uint32_t)x);
+        if (w[16] != 'X' || strcmp(fmt_str(w, e), want)) bad++;
     }
     for (uint64_t p = 10; p <= 10000000000ull; p *= 10)
         for (uint64_t x = p - 300; x < p + 300 && x <= UINT32_MAX; x++) {
