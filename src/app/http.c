@@ -28,7 +28,10 @@ static const char *const methods[] = {
 static int method_match(const uint8_t *p, size_t n, size_t *ml)
 {
     int partial = 0;
+    /* every method is upper case: most payload (TLS, bodies) fails at once */
+    if (n == 0 || p[0] < 'A' || p[0] > 'Z') return n == 0 ? -1 : 0;
     for (int i = 0; methods[i]; i++) {
+        if (methods[i][0] != (char)p[0]) continue;
         size_t l = strlen(methods[i]);
         if (n >= l + 1) {
             if (!memcmp(p, methods[i], l) && p[l] == ' ') { *ml = l; return 1; }
