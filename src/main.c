@@ -82,9 +82,11 @@ int main(int argc, char **argv)
     if (o.sack_analysis) sf_an_set_options(SF_AN_OPT_SACK);
     sf_view v;
     if (make_view(&o, &v, &out)) { sf_source_close(src); return SF_EXIT_USAGE; }
-    /* Files are read and decoded ahead on a second thread, and the
-     * lines/json/verbose text is written on a third (issue 8; see
-     * docs/performance.md). SYNFIN_NO_THREAD=1 does everything on this one
+    /* For the views that write text per packet (lines, json, verbose),
+     * files are read and decoded ahead on a second thread and the text is
+     * written on a third (issue 8; docs/performance.md). The other views
+     * run on this thread alone: handing packets between cores cost them
+     * about what it saved. SYNFIN_NO_THREAD=1 does everything on this one
      * (for comparisons). Live capture stays on one thread. */
     const char *nt = getenv("SYNFIN_NO_THREAD");
     sf_view vv = v;              /* what the engine calls: v, or v behind a render thread */
@@ -94,8 +96,8 @@ int main(int argc, char **argv)
     unsigned ra_slots = 0;
     unsigned long long ra_bytes = 0;
     if (ra && sscanf(ra, "%u:%llu", &ra_slots, &ra_bytes) != 2) ra_slots = 0, ra_bytes = 0;
-    if (!o.iface && !(nt && *nt && strcmp(nt, "0")) &&
-        sf_source_read_ahead(src, ra_slots, (size_t)ra_bytes) == 0 && render_heavy(o.view)) {
+    if (!o.iface && !(nt && *nt && strcmp(nt, "0")) && render_heavy(o.view) &&
+        sf_source_read_ahead(src, ra_slots, (size_t)ra_bytes) == 0) {
         sf_async_link lk = { src, src_ticket, src_release };
         if ((av = sf_view_async(&vv, &v, &out, &lk)) != NULL) sf_source_defer_release(src, sf_async_kick, av);
     }
