@@ -80,11 +80,37 @@ warm "$C1"
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---- speed on the 1x capture ----
-m floor "$RUNS" "$BIN/floor" "$C1"
-m conns "$RUNS" "$SF" conns "$C1"
-m json "$RUNS" "$SF" json "$C1"
-m conns1 "$RUNS" env SYNFIN_NO_THREAD=1 "$SF" conns "$C1"
-m json1 "$RUNS" env SYNFIN_NO_THREAD=1 "$SF" json "$C1"
+# The floor and the commands compared with it are timed in turns (floor,
+# conns, json, ..., then again), so that a drift of the machine's speed
+# during the run (a shared VM: seen up to 30 % on the floor) weighs on both
+# sides of each ratio alike; each row is the median of its turns (at least
+# 5, or RUNS if more).
+: > "$O/turns.txt"
+mi() { # ID CMD... : one timed run, appended to turns.txt
+  id=$1; shift
+  r=$("$BIN/rtime" -n 1 -b "$BUDGET" -- "$@" 2>>"$O/stderr.log") || r="0 0 0 0 99 0 0"
+  echo "$id $r" >> "$O/turns.txt"
+}
+TURNS=$RUNS; [ "$QUICK" = 1 ] || [ "$TURNS" -ge 5 ] || TURNS=5
+echo "bench: floor, conns, json (and on one thread) in $TURNS turns"
+i=0
+while [ "$i" -lt "$TURNS" ]; do
+  mi floor "$BIN/floor" "$C1"
+  mi conns "$SF" conns "$C1"
+  mi json "$SF" json "$C1"
+  mi conns1 env SYNFIN_NO_THREAD=1 "$SF" conns "$C1"
+  mi json1 env SYNFIN_NO_THREAD=1 "$SF" json "$C1"
+  i=$((i + 1))
+done
+# "ID median min max rss exit runs cpu" per ID, as rtime -n N prints
+for id in floor conns json conns1 json1; do
+  awk -v id="$id" '$1 == id { n++; w[n] = $2; c[n] = $8; if ($5 > rss) rss = $5; if ($6 != 0) ex = $6 }
+    function med(a, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+      return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+    END { mn = w[1]; mx = w[1]; for (i = 1; i <= n; i++) { if (w[i] < mn) mn = w[i]; if (w[i] > mx) mx = w[i] }
+      printf "%s %.3f %.3f %.3f %d %d %d %.3f\n", id, med(w, n), mn, mx, rss, ex + 0, n, med(c, n) }' \
+    "$O/turns.txt" >> "$O/results.txt"
+done
 m plain "$RUNS" "$SF" --plain "$C1"
 m lines "$RUNS" "$SF" "$C1"
 m plainS "$RUNS" "$SF" --plain -S "$C1"
