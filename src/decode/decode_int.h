@@ -31,6 +31,17 @@ sf_dec_status sf_dec_tcp(sf_pkt *p, sf_cur *c, uint32_t seg_len);
  * options through sf_tcp_parse_options in decode.h. */
 void sf_dec_tcp_options(sf_pkt *p);
 
+/* The parsed option fields as when there are none (tcp.c, fast.c). */
+static inline void sf_dec_no_options(sf_pkt *p)
+{
+    p->mss = 0;
+    p->wscale = -1;
+    p->sack_perm = 0;
+    p->has_ts = 0;
+    p->ts_val = p->ts_ecr = 0;
+    p->nsack = 0;
+}
+
 #define SF_ETH_IPV4 0x0800
 #define SF_ETH_IPV6 0x86dd
 #endif

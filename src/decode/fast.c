@@ -1,6 +1,7 @@
 /* \summary: decoder entry point and fast path: Ethernet/VLAN/SLL/SLL2/raw -> IPv4/IPv6 -> TCP frames whose headers are all there and consistent */
 #include <pcap/pcap.h>
 #include "decode_int.h"
+#include "dlt.h"
 
 /* Almost every frame of a TCP capture is one of a few shapes: a link header
  * of fixed length (at most two VLAN tags), an IPv4 header (options allowed,
@@ -18,15 +19,6 @@
  * tests/unit/test_decode.c checks that on mutated frames of every shape
  * handled here. */
 
-#ifndef DLT_LINUX_SLL2
-#define DLT_LINUX_SLL2 276
-#endif
-#ifndef DLT_IPV4
-#define DLT_IPV4 228
-#endif
-#ifndef DLT_IPV6
-#define DLT_IPV6 229
-#endif
 #define DLT_RAW_LINKTYPE 101 /* LINKTYPE_RAW, should libpcap pass it through */
 
 #define IP_MF 0x2000
@@ -165,15 +157,6 @@ static inline int fast_ipv6(sf_pkt *p, const sf_cur *c, uint32_t wire, sf_cur *t
 }
 
 /* The options' common fields when there are none. */
-static inline void no_options(sf_pkt *p)
-{
-    p->mss = 0;
-    p->wscale = -1;
-    p->sack_perm = 0;
-    p->has_ts = 0;
-    p->ts_val = p->ts_ecr = 0;
-    p->nsack = 0;
-}
 
 /* A TCP header captured whole (options may be cut by the snaplen) with
  * 20 <= data offset <= seg_len: fill the transport, option and payload
@@ -213,10 +196,10 @@ static inline int fast_tcp(sf_pkt *p, sf_cur *t, uint32_t seg_len)
     p->trunc_opt = (uint8_t)cut;
     memset(p->sack, 0, sizeof p->sack);
     if (olen == 0) {
-        no_options(p);
+        sf_dec_no_options(p);
     } else if (olen == 12 && sf_cur_has(t, 12) && sf_peek_be32(t, 0) == 0x0101080a) {
         /* nop, nop, timestamps: what nearly every segment after the SYN carries */
-        no_options(p);
+        sf_dec_no_options(p);
         p->has_ts = 1;
         p->ts_val = sf_peek_be32(t, 4);
         p->ts_ecr = sf_peek_be32(t, 8);

@@ -1,31 +1,7 @@
 /* \summary: link-layer decoders: Ethernet (+VLAN/QinQ, LLC/SNAP), Linux SLL/SLL2, RAW, NULL/LOOP, NFLOG, PPP, C-HDLC, ARCnet, IPoIB */
 #include <pcap/pcap.h>
 #include "decode_int.h"
-
-#ifndef DLT_LINUX_SLL2
-#define DLT_LINUX_SLL2 276
-#endif
-#ifndef DLT_NFLOG
-#define DLT_NFLOG 239
-#endif
-#ifndef DLT_ARCNET_LINUX
-#define DLT_ARCNET_LINUX 129
-#endif
-#ifndef DLT_PPP_SERIAL
-#define DLT_PPP_SERIAL 50
-#endif
-#ifndef DLT_C_HDLC
-#define DLT_C_HDLC 104
-#endif
-#ifndef DLT_IPOIB
-#define DLT_IPOIB 242
-#endif
-#ifndef DLT_IPV4
-#define DLT_IPV4 228
-#endif
-#ifndef DLT_IPV6
-#define DLT_IPV6 229
-#endif
+#include "dlt.h"
 
 #define ETH_VLAN_8021Q 0x8100
 #define ETH_VLAN_8021AD 0x88a8

@@ -6,12 +6,7 @@ enum { OPT_EOL = 0, OPT_NOP = 1, OPT_MSS = 2, OPT_WSCALE = 3, OPT_SACKOK = 4, OP
 
 void sf_dec_tcp_options(sf_pkt *p)
 {
-    p->mss = 0;
-    p->wscale = -1;
-    p->sack_perm = 0;
-    p->has_ts = 0;
-    p->ts_val = p->ts_ecr = 0;
-    p->nsack = 0;
+    sf_dec_no_options(p);
     if (!p->opt) return;
     /* each option is read in place once its kind, length and body are
      * known to be there (peeks at offsets below `len`, checked) */

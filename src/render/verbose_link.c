@@ -6,19 +6,7 @@
 #include <time.h>
 #include "verbose_int.h"
 #include "../util/cursor.h"
-
-#ifndef DLT_LINUX_SLL2
-#define DLT_LINUX_SLL2 276
-#endif
-#ifndef DLT_NFLOG
-#define DLT_NFLOG 239
-#endif
-#ifndef DLT_IPV4
-#define DLT_IPV4 228
-#endif
-#ifndef DLT_IPV6
-#define DLT_IPV6 229
-#endif
+#include "../decode/dlt.h"
 
 typedef struct tok { int v; const char *s; } tok;
 

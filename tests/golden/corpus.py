@@ -158,6 +158,24 @@ def run_synfin(args, timeout=60, stdin=None, env_extra=None):
                           errors="replace")
 
 
+class Tally:
+    """Counts checks; t.check(ok, what) prints FAIL lines, t.finish() the closing line."""
+
+    def __init__(self):
+        self.passed = self.failed = 0
+
+    def check(self, ok, what):
+        if ok:
+            self.passed += 1
+        else:
+            self.failed += 1
+            print("FAIL", what)
+        return ok
+
+    def finish(self):
+        summary(self.passed, self.failed)
+
+
 def summary(passed, failed):
     """Print the closing line the test runner reads, and exit accordingly."""
     print("%d passed, %d failed" % (passed, failed))

@@ -19,16 +19,8 @@ import corpus  # noqa: E402
 
 SYNFIN = corpus.synfin_path()
 ASAN = os.environ.get("SYNFIN_TEST_MODE") == "asan"
-passed = failed = 0
-
-
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL", what)
+T = corpus.Tally()
+check = T.check
 
 
 def run(args, threads):
@@ -110,5 +102,4 @@ for cap in caps[::3]:
         runs += 1
 
 print("%d runs compared (views: %s)" % (runs, ", ".join(" ".join(v) or "lines" for v in VIEWS)))
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+T.finish()
