@@ -170,20 +170,28 @@ static size_t need_of(sf_src_rc rc, const sf_pkt *k, const char *err)
     return n;
 }
 
-static void rebase(const uint8_t *old_l2, const uint8_t *new_l2, const uint8_t **q, uint32_t caplen)
+/* Copy the frame [l2, l2+caplen) to nw and point l2, and every pointer
+ * into the frame, there (pointers already carried elsewhere are left). */
+static void move_frame(sf_pkt *k, uint8_t *nw)
 {
-    if (*q && old_l2 && *q >= old_l2 && *q <= old_l2 + caplen) *q = new_l2 + (*q - old_l2);
+    const uint8_t *old = k->l2;
+    memcpy(nw, old, k->caplen);
+#define SF_REBASE(q) \
+    if ((q) && (q) >= old && (q) <= old + k->caplen) (q) = nw + ((q) - old)
+    SF_REBASE(k->l3);
+    SF_REBASE(k->l4);
+    SF_REBASE(k->opt);
+    SF_REBASE(k->payload);
+#undef SF_REBASE
+    k->l2 = nw;
 }
 
-/* Move the record's bytes into the arena at logical offset `at`. */
-static void stash(sf_pipe *p, pslot *s, const char *err, uint64_t at, size_t need)
+/* Move the record's bytes into the arena at physical offset w: the error
+ * text, or the pointers outside the frame, the frame, the host names. */
+static void stash(sf_pipe *p, pslot *s, const char *err, size_t w)
 {
     uint8_t *base = p->arena;
-    size_t w = (size_t)(at & (p->asize - 1));
     sf_pkt *k = &s->pkt;
-    s->a_start = at;
-    s->a_end = at + need;
-    s->err = NULL;
     if (s->rc == SF_SRC_ERROR) {
         size_t l = strlen(err) + 1;
         memcpy(base + w, err, l);
@@ -191,22 +199,15 @@ static void stash(sf_pipe *p, pslot *s, const char *err, uint64_t at, size_t nee
         return;
     }
     if (s->rc != SF_SRC_PACKET) return;
-    const uint8_t *old = k->l2;
     /* pointers outside the frame first (their test needs the old l2) */
     if (k->l3 && !in_frame(k, k->l3, k->l3_caplen)) carry(base, &w, &k->l3, k->l3_caplen);
     if (k->l4 && !in_frame(k, k->l4, k->l4_caplen)) carry(base, &w, &k->l4, k->l4_caplen);
     if (k->opt && !in_frame(k, k->opt, k->opt_len)) carry(base, &w, &k->opt, k->opt_len);
     if (k->payload && !in_frame(k, k->payload, k->payload_caplen))
         carry(base, &w, &k->payload, k->payload_caplen);
-    if (old) {
-        const uint8_t *nw = base + w;
-        memcpy(base + w, old, k->caplen);
+    if (k->l2) {
+        move_frame(k, base + w);
         w += A8(k->caplen);
-        rebase(old, nw, &k->l3, k->caplen);
-        rebase(old, nw, &k->l4, k->caplen);
-        rebase(old, nw, &k->opt, k->caplen);
-        rebase(old, nw, &k->payload, k->caplen);
-        k->l2 = nw;
     }
     if (k->src_name) {
         const uint8_t *q = (const uint8_t *)k->src_name;
@@ -221,14 +222,12 @@ static void stash(sf_pipe *p, pslot *s, const char *err, uint64_t at, size_t nee
 }
 
 /* 1 if every pointer of k is NULL or inside its frame, and it has no host
- * names (what the capture backends produce). */
+ * names (what the capture backends produce): its bytes are the frame's. */
 static int plain_frame(const sf_pkt *k)
 {
-    const uint8_t *lo = k->l2, *hi = lo + k->caplen;
-#define SF_IN(q, n) (!(q) || ((q) >= lo && (q) <= hi && (size_t)(hi - (q)) >= (size_t)(n)))
-    return lo && !k->src_name && !k->dst_name && SF_IN(k->l3, k->l3_caplen) && SF_IN(k->l4, k->l4_caplen) &&
-           SF_IN(k->opt, k->opt_len) && SF_IN(k->payload, k->payload_caplen);
-#undef SF_IN
+    return k->l2 && !k->src_name && !k->dst_name && (!k->l3 || in_frame(k, k->l3, k->l3_caplen)) &&
+           (!k->l4 || in_frame(k, k->l4, k->l4_caplen)) && (!k->opt || in_frame(k, k->opt, k->opt_len)) &&
+           (!k->payload || in_frame(k, k->payload, k->payload_caplen));
 }
 
 static void *producer(void *arg)
@@ -241,46 +240,30 @@ static void *producer(void *arg)
         if (reserve(p, 0) != 0) break;
         pslot *s = &p->slot[p->phead & p->mask];
         sf_src_rc rc = p->src.next(p->src.ctx, &s->pkt);
-        if (rc == SF_SRC_PACKET && plain_frame(&s->pkt)) {
-            /* the usual record: every pointer into the frame; one copy */
-            sf_pkt *k = &s->pkt;
-            size_t need = A8(k->caplen);
-            if (need <= p->asize / 2) {
-                if (reserve(p, need) != 0) break;
-                uint64_t at = arena_place(p, need);
-                uint8_t *nw = p->arena + (at & (p->asize - 1));
-                const uint8_t *old = k->l2;
-                memcpy(nw, old, k->caplen);
-                if (k->l3) k->l3 = nw + (k->l3 - old);
-                if (k->l4) k->l4 = nw + (k->l4 - old);
-                if (k->opt) k->opt = nw + (k->opt - old);
-                if (k->payload) k->payload = nw + (k->payload - old);
-                k->l2 = nw;
-                s->rc = rc;
-                s->a_start = at;
-                s->a_end = at + need;
-                s->err = NULL;
-                s->failures = p->failures;
-                p->wpos = at + need;
-                p->phead++;
-                if ((p->phead & (PUBLISH_EVERY - 1)) == 0) publish(p, 0);
-                continue;
-            }
-        }
-        const char *err = rc == SF_SRC_ERROR ? p->src.error(p->src.ctx) : "";
-        if (!err) err = "";
-        size_t need = need_of(rc, &s->pkt, err);
+        /* the usual record (plain): its bytes are the frame's, one copy */
+        int plain = rc == SF_SRC_PACKET && plain_frame(&s->pkt);
+        const char *err = "";
+        if (rc == SF_SRC_ERROR && !(err = p->src.error(p->src.ctx))) err = "";
+        size_t need = plain ? A8(s->pkt.caplen) : need_of(rc, &s->pkt, err);
         if (need > p->asize / 2) {         /* cannot happen with a sane arena size */
             rc = SF_SRC_ERROR;
             err = "record too large for the reader thread's buffer";
             need = need_of(rc, &s->pkt, err);
+            plain = 0;
         }
         if (reserve(p, need) != 0) break;
-        s->rc = rc;
         uint64_t at = arena_place(p, need);
-        stash(p, s, err, at, need);
+        s->rc = rc;
+        s->a_start = at;
+        s->a_end = at + need;
+        s->err = NULL;
+        if (plain)
+            move_frame(&s->pkt, p->arena + (at & (p->asize - 1)));
+        else
+            stash(p, s, err, (size_t)(at & (p->asize - 1)));
         p->wpos = at + need;
-        s->failures = p->failures = p->src.failures(p->src.ctx);
+        /* failures change only with an error (or the end of an input) */
+        s->failures = rc == SF_SRC_PACKET ? p->failures : (p->failures = p->src.failures(p->src.ctx));
         p->phead++;
         if (rc == SF_SRC_END) break;
         if (rc != SF_SRC_PACKET || (p->phead & (PUBLISH_EVERY - 1)) == 0) publish(p, rc != SF_SRC_PACKET);
