@@ -1,8 +1,10 @@
 /* \summary: internal: the per-input backend interface behind sf_source */
 #ifndef SF_BACKEND_H
 #define SF_BACKEND_H
+#include <pcap/pcap.h>
 #include <stdio.h>
 #include "source.h"
+#include "../decode/decode.h"
 
 /* One open input. source.c owns the sequencing across inputs (frame
  * numbers count on), detection of the format from the first bytes, and
@@ -25,6 +27,33 @@ typedef struct sf_backend {
      * and the input goes on; 0 if the input is finished. */
     int (*resumable)(void *st);
 } sf_backend;
+
+/* Compile a BPF filter for the capture backends (pcapfile.c, pcapmmap.c)
+ * with p (an open or dead handle of link type dlt). 0, or -1 with err set
+ * ("bad filter 'F' for link type T: libpcap's message"). */
+static inline int sf_backend_filter(pcap_t *p, int dlt, const char *filter, struct bpf_program *prog,
+                                    char *err, size_t errlen)
+{
+    if (pcap_compile(p, prog, filter, 1, PCAP_NETMASK_UNKNOWN) == 0) return 0;
+    const char *nm = pcap_datalink_val_to_name(dlt);
+    snprintf(err, errlen, "bad filter '%s' for link type %s: %s", filter, nm ? nm : "?", pcap_geterr(p));
+    return -1;
+}
+
+/* Deliver a captured frame: its time (frac_ns: nanoseconds, or a broken
+ * file's out-of-range field, kept as tcpdump shows it), lengths, and the
+ * decoded record (sf_decode clears the rest; no memset needed). */
+static inline void sf_backend_frame(sf_pkt *out, int64_t sec, long frac_ns, int prec, uint32_t caplen,
+                                    uint32_t wirelen, int dlt, const uint8_t *data)
+{
+    out->ts.sec = sec;
+    out->ts.nsec = (uint32_t)frac_ns;
+    out->ts.prec = (uint8_t)prec;
+    out->ts_td_usec = (uint32_t)(frac_ns / 1000);
+    out->caplen = caplen;
+    out->wirelen = wirelen;
+    sf_decode(out, dlt, data);
+}
 
 /* libpcap file backend (source/pcapfile.c). `f` is an open stream
  * positioned at the first byte of the capture; ownership passes to the

@@ -151,25 +151,17 @@ static sf_src_rc pf_next(void *st, sf_pkt *out, char *err, size_t errlen)
             if (s->warn[0]) return pf_next(st, out, err, errlen);
             continue;
         }
-        memset(out, 0, sizeof *out);
-        /* opened with nanosecond precision: tv_usec holds nanoseconds; a
-         * broken file's out-of-range field is kept as is (tcpdump shows it) */
-        long frac = (long)h->ts.tv_usec;
-        out->ts.sec = (int64_t)h->ts.tv_sec;
-        if (out->ts.sec > SF_TS_SEC_MAX || out->ts.sec < -SF_TS_SEC_MAX) {
+        /* opened with nanosecond precision: tv_usec holds nanoseconds */
+        int64_t sec = (int64_t)h->ts.tv_sec;
+        if (sec > SF_TS_SEC_MAX || sec < -SF_TS_SEC_MAX) {
             /* a pcapng 64-bit timestamp can be anything: keep the packet,
              * at the nearest representable time, and say so next */
             if (!s->warn[0])
                 snprintf(s->warn, sizeof s->warn, "timestamp out of range (%lld s since 1970; read as %lld)",
-                         (long long)out->ts.sec, out->ts.sec > 0 ? SF_TS_SEC_MAX : -SF_TS_SEC_MAX);
-            out->ts.sec = out->ts.sec > 0 ? SF_TS_SEC_MAX : -SF_TS_SEC_MAX;
+                         (long long)sec, sec > 0 ? SF_TS_SEC_MAX : -SF_TS_SEC_MAX);
+            sec = sec > 0 ? SF_TS_SEC_MAX : -SF_TS_SEC_MAX;
         }
-        out->ts.nsec = (uint32_t)frac;
-        out->ts.prec = (uint8_t)s->prec;
-        out->ts_td_usec = (uint32_t)(frac / 1000);
-        out->caplen = h->caplen;
-        out->wirelen = h->len;
-        sf_decode(out, s->dlt, d);
+        sf_backend_frame(out, sec, (long)h->ts.tv_usec, s->prec, h->caplen, h->len, s->dlt, d);
         return SF_SRC_PACKET;
     }
 }
@@ -225,10 +217,7 @@ int sf_pcapfile_open_prec(FILE *f, const char *filter, int prec, sf_backend *b, 
         return -1;
     }
     if (filter && *filter) {
-        if (pcap_compile(s->pc, &s->prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
-            snprintf(err, errlen, "bad filter '%s' for link type %s: %s", filter,
-                     pcap_datalink_val_to_name(s->dlt) ? pcap_datalink_val_to_name(s->dlt) : "?",
-                     pcap_geterr(s->pc));
+        if (sf_backend_filter(s->pc, s->dlt, filter, &s->prog, err, errlen) != 0) {
             pf_close(s);
             return -1;
         }

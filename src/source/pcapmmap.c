@@ -133,14 +133,7 @@ static sf_src_rc pm_next(void *st, sf_pkt *out, char *err, size_t errlen)
                 continue;
             }
         }
-        /* no memset: sf_decode clears all but these fields */
-        out->ts.sec = tsec;
-        out->ts.nsec = (uint32_t)f;
-        out->ts.prec = (uint8_t)(s->nano ? 9 : 6);
-        out->ts_td_usec = (uint32_t)(f / 1000);
-        out->caplen = take;
-        out->wirelen = len;
-        sf_decode(out, s->dlt, d);
+        sf_backend_frame(out, tsec, f, s->nano ? 9 : 6, take, len, s->dlt, d);
         return SF_SRC_PACKET;
     }
 }
@@ -207,10 +200,7 @@ int sf_pcapmmap_open(FILE *f, const char *filter, sf_backend *b, char *err, size
     if (filter && *filter) {
         s->dead = pcap_open_dead_with_tstamp_precision(s->dlt, (int)s->snap, PCAP_TSTAMP_PRECISION_NANO);
         if (!s->dead) { s->f = NULL; pm_close(s); return 1; }
-        if (pcap_compile(s->dead, &s->prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
-            snprintf(err, errlen, "bad filter '%s' for link type %s: %s", filter,
-                     pcap_datalink_val_to_name(s->dlt) ? pcap_datalink_val_to_name(s->dlt) : "?",
-                     pcap_geterr(s->dead));
+        if (sf_backend_filter(s->dead, s->dlt, filter, &s->prog, err, errlen) != 0) {
             pm_close(s);
             return -1;
         }
