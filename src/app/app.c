@@ -181,20 +181,15 @@ static void segment(sf_app_conn *a, int dir, uint32_t rel_seq, const uint8_t *da
  * only entries below the counts are meaningful, and each is written whole. */
 static void out_reset(sf_appinfo *a)
 {
-    a->proto = SF_APP_NONE;
-    a->nrec = 0;
+    sf_appinfo_none(a);
     a->nrec_total = 0;
-    a->sni[0] = a->alpn[0] = 0;
-    a->tls_version = 0;
-    a->alert_desc = -1;
+    a->alpn[0] = 0;
     a->hrr = 0;
     a->cipher = 0;
     a->http_nmsg = 0;
     a->http_is_request = 0;
-    a->http_method[0] = a->http_uri[0] = a->http_reason[0] = 0;
+    a->http_reason[0] = 0;
     a->http_host[0] = a->http_version[0] = 0;
-    a->http_status = 0;
-    a->http_clen = -1;
 }
 
 void sf_app_segment(sf_app_conn **ac, int dir, uint32_t rel_seq, const uint8_t *data,

@@ -81,6 +81,23 @@ typedef struct sf_conn_app {
 /* Per-packet / per-connection values are meaningful only when proto != SF_APP_NONE.
  * Use these to reset them (alert_desc -1, http_clen -1, rest zero). */
 void sf_appinfo_clear(sf_appinfo *a);
+/* The per-packet info of a segment in which nothing was recognised: proto
+ * NONE, and the scalar fields a view may test without looking at proto
+ * first (counts, first characters of strings) at their empty values; the
+ * arrays and the other fields are left as they are. The engine resets its
+ * record with this, and nothing else writes them while proto stays NONE. */
+static inline void sf_appinfo_none(sf_appinfo *a)
+{
+    a->proto = SF_APP_NONE;
+    a->nrec = 0;
+    a->sni[0] = 0;
+    a->tls_version = 0;
+    a->alert_desc = -1;
+    a->http_method[0] = 0;
+    a->http_uri[0] = 0;
+    a->http_status = 0;
+    a->http_clen = -1;
+}
 void sf_conn_app_init(sf_conn_app *s);
 
 /* ---- streaming recognition, per connection (owner: app/app.c) ----

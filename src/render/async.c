@@ -77,27 +77,19 @@ static void push(sf_async *a, int force)
     }
 }
 
-/* Copy what views read of pi. The app part is large and, when no app
- * record was recognised, only the fields the engine resets are meaningful
- * (track.h): those are copied then, not the whole. */
+/* Copy what views read of pi. The app part is large, and when nothing was
+ * recognised (proto NONE) only the fields sf_appinfo_none resets mean
+ * anything; they hold exactly those values then (app.h), so they are set
+ * rather than copied. */
 static void copy_pinfo(sf_pinfo *d, const sf_pinfo *s)
 {
     const size_t app = offsetof(sf_pinfo, app), after = app + sizeof s->app;
     memcpy(d, s, app);
     memcpy((char *)d + after, (const char *)s + after, sizeof *s - after);
-    if (s->app.proto != SF_APP_NONE) {
+    if (s->app.proto != SF_APP_NONE)
         d->app = s->app;
-        return;
-    }
-    d->app.proto = s->app.proto;
-    d->app.nrec = s->app.nrec;
-    d->app.sni[0] = s->app.sni[0];
-    d->app.tls_version = s->app.tls_version;
-    d->app.alert_desc = s->app.alert_desc;
-    d->app.http_method[0] = s->app.http_method[0];
-    d->app.http_uri[0] = s->app.http_uri[0];
-    d->app.http_status = s->app.http_status;
-    d->app.http_clen = s->app.http_clen;
+    else
+        sf_appinfo_none(&d->app);
 }
 
 static void as_packet(void *self, const sf_pkt *pkt, const sf_pinfo *pi)

@@ -253,15 +253,7 @@ void sf_eng_track(sf_engine *e, sf_rec *restrict r, int d, const sf_pkt *restric
     pi->calc_window = 0;
     pi->win_scale = 0;
     memset(pi->rel_sack, 0, sizeof pi->rel_sack);   /* field by field: no `rep stos` */
-    pi->app.proto = SF_APP_NONE;
-    pi->app.nrec = 0;
-    pi->app.sni[0] = 0;
-    pi->app.tls_version = 0;
-    pi->app.alert_desc = -1;
-    pi->app.http_method[0] = 0;
-    pi->app.http_uri[0] = 0;
-    pi->app.http_status = 0;
-    pi->app.http_clen = -1;
+    sf_appinfo_none(&pi->app);
     pi->conn = r->h.id;
     pi->dir = (uint8_t)d;
     pi->ack_rtt_ns = -1;
