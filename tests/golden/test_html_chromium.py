@@ -24,17 +24,8 @@ import zlib
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import corpus  # noqa: E402
 
-passed = failed = 0
-
-
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL " + what)
-    return ok
+T = corpus.Tally()
+check = T.check
 
 
 def find_chromium():
@@ -266,7 +257,7 @@ def main():
         check("/<script>alert('x')</script>&amp;" in text, "hostile: the request line is shown as text")
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    corpus.summary(passed, failed)
+    T.finish()
 
 
 if __name__ == "__main__":

@@ -47,16 +47,8 @@ RT_KNOWN = (
     ("truncated-ip - ", "IP total length not in the text: no 'truncated-ip' prefix"),
 )
 
-failed = passed = 0
-
-
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL " + what)
+T = corpus.Tally()
+check = T.check
 
 
 def run_json(path, extra=()):
@@ -335,7 +327,7 @@ def main():
             check(known * 500 <= n, "round trip %s: too many documented differences" % kind)
     seeds()
     bad_inputs()
-    corpus.summary(passed, failed)
+    T.finish()
 
 
 if __name__ == "__main__":

@@ -22,18 +22,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 GROUPS = ("seeds", "lab", "zeek", "tcpdump/tcp")
 FIELDS = ("conn", "rel_seq", "rel_ack", "len", "nxtseq", "irtt", "completeness")
 
-passed = 0
-failed = 0
-
-
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL", what)
-    return ok
+T = corpus.Tally()
+check = T.check
 
 
 def run_json(path):
@@ -417,7 +407,7 @@ def main():
     shared = corpus.shared_root()
     if shared:
         print("note: ../shared/corpus present; tests/corpus is the copy checked here")
-    corpus.summary(passed, failed)
+    T.finish()
 
 
 if __name__ == "__main__":

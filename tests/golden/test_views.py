@@ -32,17 +32,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 GOLD = os.path.join(HERE, "views")
 UPDATE = os.environ.get("SYNFIN_UPDATE_GOLDEN") == "1"
 
-passed = failed = 0
-
-
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL " + what)
-    return ok
+T = corpus.Tally()
+check = T.check
 
 
 def cap(group, name):
@@ -321,7 +312,7 @@ def main():
     statements_seed004()
     goldens()
     vs_tshark()
-    corpus.summary(passed, failed)
+    T.finish()
 
 
 if __name__ == "__main__":
