@@ -597,7 +597,6 @@ gconn *gc_new(gctx *g, int64_t t0)
     default: sport = 443;
     }
     set_endpoints(g, c, sport, v6);
-    g->kinds[kind]++;
     c->kind = (uint8_t)kind;
     switch (kind) {
     case K_HTTP: script_web(g, c, t0, kind, 0); break;
@@ -618,8 +617,9 @@ gconn *gc_new(gctx *g, int64_t t0)
     }
     }
     finish(g, c);
+    if (!c->npkt) { gc_free(c); return NULL; }   /* over before the capture */
+    g->kinds[kind]++;
     g->kpkts[kind] += c->npkt;
-    if (!c->npkt) { gc_free(c); return NULL; }
     return c;
 }
 
