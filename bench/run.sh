@@ -151,6 +151,7 @@ tdl=$(wc -l < "$O/lines.tcpdump"); sfl=$(wc -l < "$O/lines.synfin")
 
 # ---- report ----
 FL=$(get floor 2); FLC=$(get floor 8)
+conc() { sed -n 's/.*up to \([0-9]*\) scripted at once.*/\1/p' "$1"; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 row() { # ID LABEL
   id=$1; label=$2
@@ -191,6 +192,7 @@ PERCONN=$(awk -v a="$CB" -v b="$CMID" -v n="$MID" -v m="$BASE" 'BEGIN { printf "
   echo
   echo "Memory (synfin conns, peak RSS; evictions from the json view's stats record as idle/cap):"
   echo "- 1x capture: $(mib "$S1") MiB; ${SCALE}x capture ($(sed -n 's/.*: \([0-9]*\) packets.*/\1/p' "$O/bench-big.pcap.info") packets): $(mib "$B") MiB in $(get conns_big 2) s (floor $(get floor_big 2) s)"
+  echo "  (connections in all: $CONNS and $(sed -n 's/.* packets, \([0-9]*\) connections.*/\1/p' "$O/bench-big.pcap.info"); open at once, at most, as the generator scripted them: $(conc "$O/bench-1x.pcap.info") and $(conc "$O/bench-big.pcap.info"))"
   echo "- concurrent handshaked connections: $BASE: $(mib "$CB") MiB; $MID: $(mib "$CMID") MiB (evicted $(evtxt "$EV_MID")) -> $PERCONN bytes per live connection"
   echo "- $CONC concurrent handshaked connections: $(mib "$CM") MiB, evicted $(evtxt "$EV_MAX")"
   echo "- $CONC SYNs from random tuples (issue #9): $(mib "$(get synflood 5)") MiB in $(get synflood 2) s, evicted $(evtxt "$EV_FLOOD")"
