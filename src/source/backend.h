@@ -55,6 +55,21 @@ static inline void sf_backend_frame(sf_pkt *out, int64_t sec, long frac_ns, int 
     sf_decode(out, dlt, data);
 }
 
+/* sf_backend_frame(out, sec, (long)(int32_t)usec * 1000, 6, ...) for a
+ * microsecond field as read (pcapmmap.c's common case): the same stores
+ * without the division by 1000 that gives the field back. */
+static inline void sf_backend_frame_us(sf_pkt *out, int64_t sec, uint32_t usec, uint32_t caplen,
+                                       uint32_t wirelen, int dlt, const uint8_t *data)
+{
+    out->ts.sec = sec;
+    out->ts.nsec = usec * 1000u;
+    out->ts.prec = 6;
+    out->ts_td_usec = usec;
+    out->caplen = caplen;
+    out->wirelen = wirelen;
+    sf_decode(out, dlt, data);
+}
+
 /* libpcap file backend (source/pcapfile.c). `f` is an open stream
  * positioned at the first byte of the capture; ownership passes to the
  * backend (pcap_fopen_offline closes it). Returns 0, or -1 with err set. */

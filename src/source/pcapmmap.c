@@ -36,6 +36,8 @@ typedef struct pm_state {
     int resumable;
     size_t released;         /* bytes [0, released) handed back with MADV_DONTNEED */
     size_t page;
+    const uint8_t *fast_until; /* pm_next_host may read records starting before this
+                              * (the next release point; map while a warning waits) */
 } pm_state;
 
 /* Mapped pages count in the process's RSS although they are the page
@@ -50,6 +52,13 @@ static void release_behind(pm_state *s)
     size_t upto = at & ~(s->page - 1);
     if (upto > s->released && madvise((void *)(s->map + s->released), upto - s->released, MADV_DONTNEED) == 0)
         s->released = upto;
+}
+
+/* Where pm_next_host hands over to pm_next again: the next release point,
+ * or at once while a warning waits to be reported. */
+static void fast_limit(pm_state *s)
+{
+    s->fast_until = s->warn[0] ? s->map : s->map + s->released + PM_RELEASE_STEP;
 }
 
 static uint32_t get32(sf_cur *c, int be) { return be ? sf_get_be32(c) : sf_get_le32(c); }
@@ -69,6 +78,7 @@ static sf_src_rc pm_next(void *st, sf_pkt *out, char *err, size_t errlen)
         snprintf(err, errlen, "%s", s->warn);
         s->warn[0] = '\0';
         s->resumable = 1;
+        fast_limit(s);
         return SF_SRC_ERROR;
     }
     for (;;) {
@@ -133,9 +143,42 @@ static sf_src_rc pm_next(void *st, sf_pkt *out, char *err, size_t errlen)
                 continue;
             }
         }
+        fast_limit(s);
         sf_backend_frame(out, tsec, f, s->nano ? 9 : 6, take, len, s->dlt, d);
         return SF_SRC_PACKET;
     }
+}
+
+/* pm_next for a file in the host's byte order without a filter (chosen at
+ * open): the usual record -- header and data all in the file, caplen within
+ * the snapshot length -- in one pass, with one length test for the header
+ * and one for the data; anything else (end of file, a short or oversized
+ * record, a warning to report, a release due) goes to pm_next, which reads
+ * the same record from the same place. The result is pm_next's: the
+ * fields are signed in a file of the host's byte order, and µs are scaled
+ * to ns as there (the ts_td_usec division is not needed for them). */
+static sf_src_rc pm_next_host(void *st, sf_pkt *out, char *err, size_t errlen)
+{
+    pm_state *s = st;
+    sf_cur h = s->cur;
+    uint32_t r[4]; /* sec, frac, caplen, len: the file's order is the host's */
+    if (h.p < s->fast_until && sf_peek_bytes(&h, 0, r, sizeof r) == 0) {
+        uint32_t caplen = r[2];
+        sf_cur_skip(&h, sizeof r);
+        if (caplen <= s->snap && sf_cur_has(&h, caplen)) {
+            const uint8_t *d = h.p;
+            __builtin_prefetch(d + 4096);    /* as in pm_next */
+            s->cur.p = d + caplen;           /* (there: tested above) */
+            s->nread++;
+            int64_t tsec = (int32_t)r[0];
+            if (s->nano)
+                sf_backend_frame(out, tsec, (long)(int32_t)r[1], 9, caplen, r[3], s->dlt, d);
+            else
+                sf_backend_frame_us(out, tsec, r[1], caplen, r[3], s->dlt, d);
+            return SF_SRC_PACKET;
+        }
+    }
+    return pm_next(st, out, err, errlen);
 }
 
 static int pm_resumable(void *st) { return ((pm_state *)st)->resumable; }
@@ -206,8 +249,9 @@ int sf_pcapmmap_open(FILE *f, const char *filter, sf_backend *b, char *err, size
         }
         s->have_prog = 1;
     }
+    fast_limit(s);
     b->st = s;
-    b->next = pm_next;
+    b->next = (!s->swapped && !s->have_prog) ? pm_next_host : pm_next;
     b->close = pm_close;
     b->consumed = pm_consumed;
     b->resumable = pm_resumable;
