@@ -32,7 +32,7 @@ static inline int is_vlan_tpid(uint16_t t)
 
 /* Link layer: move *c to the IP header, set ethertype/nvlan/vlan and
  * return the ethertype (0x0800/0x86dd), or 0 to leave the frame to the
- * general decoder. */
+ * general decoder. (sf_decode takes untagged Ethernet with IPv4 itself.) */
 static inline uint16_t fast_link(sf_pkt *p, int dlt, sf_cur *c)
 {
     uint16_t et;
@@ -68,108 +68,128 @@ static inline uint16_t fast_link(sf_pkt *p, int dlt, sf_cur *c)
             return 0;
         }
     }
-    if (sf_cur_skip(c, hl)) return 0;
+    sf_cur_skip(c, hl); /* (there: tested above) */
     p->nvlan = 0;
     p->vlan[0] = p->vlan[1] = 0;
-    if (et != SF_ETH_IPV4 && et != SF_ETH_IPV6) {
-        /* up to two VLAN tags (802.1Q, 802.1ad, old QinQ), outer first */
-        for (int i = 0; i < 2 && is_vlan_tpid(et); i++) {
-            if (!sf_cur_has(c, 4)) return 0;
-            p->vlan[i] = sf_peek_be16(c, 0) & 0x0fff;
-            et = sf_peek_be16(c, 2);
-            p->nvlan++;
-            sf_cur_skip(c, 4);
-        }
-        if (et != SF_ETH_IPV4 && et != SF_ETH_IPV6) return 0;
+    if (et == SF_ETH_IPV4 || et == SF_ETH_IPV6) {
+        p->ethertype = et;
+        return et;
     }
+    /* up to two VLAN tags (802.1Q, 802.1ad, old QinQ), outer first */
+    for (int i = 0; i < 2 && is_vlan_tpid(et); i++) {
+        if (!sf_cur_has(c, 4)) return 0;
+        p->vlan[i] = sf_peek_be16(c, 0) & 0x0fff;
+        et = sf_peek_be16(c, 2);
+        p->nvlan++;
+        sf_cur_skip(c, 4);
+    }
+    if (et != SF_ETH_IPV4 && et != SF_ETH_IPV6) return 0;
     p->ethertype = et;
     return et;
 }
 
+/* Bytes on the wire from the IP header (at c) on (`data`: the frame),
+ * never fewer than were captured: some files record a wire length shorter
+ * than what was captured. Only a zero IP length (TSO) needs it: otherwise
+ * the TCP bytes are the captured ones cut at the IP length, because the
+ * wire length is at least the captured length. */
+static inline uint32_t fast_wire(const sf_pkt *p, const uint8_t *data, const sf_cur *c)
+{
+    size_t used = (size_t)(c->p - data); /* the link header's bytes */
+    uint32_t wire = p->wirelen > used ? (uint32_t)(p->wirelen - used) : 0;
+    if (wire < sf_cur_left(c)) wire = (uint32_t)sf_cur_left(c);
+    return wire;
+}
+
 /* IPv4 without a problem, TCP inside, not a later fragment: fill the
  * network fields, set *t to the TCP header (captured bytes, cut at the IP
- * and wire lengths) and *seg_len; 0 = leave to the general decoder. */
-static inline int fast_ipv4(sf_pkt *p, const sf_cur *c, uint32_t wire, sf_cur *t, uint32_t *seg_len)
+ * length) and *seg_len; 0 = leave to the general decoder. */
+static inline int fast_ipv4(sf_pkt *p, const sf_cur *c, const uint8_t *data, sf_cur *t, uint32_t *seg_len)
 {
     if (!sf_cur_has(c, 20)) return 0;
-    /* (wire >= the captured bytes >= 20: sf_decode made it so) */
     uint8_t vihl = sf_peek_u8(c, 0);
-    if (vihl < 0x45 || vihl > 0x4f) return 0; /* version 4, header length >= 20 */
-    uint32_t hlen = (uint32_t)(vihl & 0x0f) * 4;
+    if ((uint8_t)(vihl - 0x45) > 0x4f - 0x45) return 0; /* version 4, header length >= 20 */
     uint16_t frag = sf_peek_be16(c, 6);
     if ((frag & IP_OFFMASK) != 0 || sf_peek_u8(c, 9) != PROTO_TCP) return 0;
+    uint32_t hlen = (uint32_t)(vihl & 0x0f) * 4;
+    uint32_t cap = (uint32_t)sf_cur_left(c);
     uint32_t len = sf_peek_be16(c, 2);
     if (len < hlen) {
         if (len != 0) return 0;
-        len = wire; /* zero length: TCP segmentation offload, as tcpdump guesses */
+        len = fast_wire(p, data, c); /* zero length: TCP segmentation offload, as tcpdump guesses */
     }
-    *t = *c;
-    sf_cur_limit(t, len < wire ? len : wire);
-    if (sf_cur_skip(t, hlen)) return 0;
+    uint32_t lim = len < cap ? len : cap; /* (the wire length is >= cap) */
+    if (lim < hlen) return 0;
+    *t = sf_cur_make(c->p + hlen, lim - hlen); /* hlen <= lim <= the bytes at c */
     *seg_len = len - hlen;
 
     p->ipver = 4;
-    p->l3 = c->p;
-    p->l3_caplen = (uint32_t)sf_cur_left(c);
-    p->ip_hlen = hlen;
-    p->ip_len = len;
-    p->tos = sf_peek_u8(c, 1);
-    p->ip_id = sf_peek_be16(c, 4);
-    p->ip_frag = frag;
-    p->ttl = sf_peek_u8(c, 8);
-    p->flowlabel = 0;
-    p->ip_first_frag = (frag & IP_MF) != 0; /* offset is 0 here */
     memset(p->src, 0, sizeof p->src);
     memset(p->dst, 0, sizeof p->dst);
     sf_peek_bytes(c, 12, p->src, 4);
     sf_peek_bytes(c, 16, p->dst, 4);
+    p->l3 = c->p;
+    p->l3_caplen = cap;
+    p->ip_hlen = hlen;
+    p->ip_len = len;
+    p->ttl = sf_peek_u8(c, 8);
+    p->tos = sf_peek_u8(c, 1);
+    p->ip_id = sf_peek_be16(c, 4);
+    p->ip_frag = frag;
+    p->flowlabel = 0;
+    p->ip_first_frag = (frag & IP_MF) != 0; /* offset is 0 here */
     return 1;
 }
 
 /* IPv6 with TCP as the next header (no extension headers): as fast_ipv4. */
-static inline int fast_ipv6(sf_pkt *p, const sf_cur *c, uint32_t wire, sf_cur *t, uint32_t *seg_len)
+static inline int fast_ipv6(sf_pkt *p, const sf_cur *c, const uint8_t *data, sf_cur *t, uint32_t *seg_len)
 {
     if (!sf_cur_has(c, 40)) return 0;
     uint32_t vtf = sf_peek_be32(c, 0);
     if ((vtf >> 28) != 6 || sf_peek_u8(c, 6) != PROTO_TCP) return 0;
-    /* (wire >= the captured bytes >= 40: sf_decode made it so) */
+    uint32_t cap = (uint32_t)sf_cur_left(c);
     uint32_t plen = sf_peek_be16(c, 4);
-    uint32_t len = plen ? 40u + plen : wire; /* 0: TSO (no hop-by-hop header, so no jumbogram) */
-    *t = *c;
-    sf_cur_skip(t, 40);
-    sf_cur_limit(t, (len < wire ? len : wire) - 40);
+    /* 0: TSO (no hop-by-hop header, so no jumbogram); the wire length is >= cap >= 40 */
+    uint32_t len = plen ? 40u + plen : fast_wire(p, data, c);
+    uint32_t lim = len < cap ? len : cap;
+    *t = sf_cur_make(c->p + 40, lim - 40); /* 40 <= lim <= the bytes at c */
     *seg_len = len - 40;
 
     p->ipver = 6;
+    sf_peek_bytes(c, 8, p->src, 16);
+    sf_peek_bytes(c, 24, p->dst, 16);
     p->l3 = c->p;
-    p->l3_caplen = (uint32_t)sf_cur_left(c);
+    p->l3_caplen = cap;
     p->ip_hlen = 40;
     p->ip_len = len;
+    p->ttl = sf_peek_u8(c, 7);
     p->tos = (uint8_t)(vtf >> 20);
     p->ip_id = 0;
     p->ip_frag = 0;
-    p->ttl = sf_peek_u8(c, 7);
     p->flowlabel = vtf & 0xfffff;
     p->ip_first_frag = 0;
-    sf_peek_bytes(c, 8, p->src, 16);
-    sf_peek_bytes(c, 24, p->dst, 16);
     return 1;
 }
 
-/* The options' common fields when there are none. */
-
 /* A TCP header captured whole (options may be cut by the snaplen) with
  * 20 <= data offset <= seg_len: fill the transport, option and payload
- * fields; 0 = leave to the general decoder. */
-static inline int fast_tcp(sf_pkt *p, sf_cur *t, uint32_t seg_len)
+ * fields; 0 = leave to the general decoder. *t holds the captured bytes of
+ * the segment, never more than seg_len (the IP length cut it). */
+static inline int fast_tcp(sf_pkt *p, const sf_cur *t, uint32_t seg_len)
 {
     if (!sf_cur_has(t, 20)) return 0;
     uint16_t offflags = sf_peek_be16(t, 12);
     uint32_t hlen = (uint32_t)(offflags >> 12) * 4;
     if (hlen < 20 || hlen > seg_len) return 0;
+    uint32_t cap = (uint32_t)sf_cur_left(t);
+    /* options: the captured part of them; payload: what was captured of
+     * it when the options were (cap <= seg_len, so never more than len) */
+    int cut = cap < hlen;
+    uint32_t olen = (cut ? cap : hlen) - 20;
+    uint32_t n = cut ? 0 : cap - hlen;
 
     p->l4 = t->p;
-    p->l4_caplen = (uint32_t)sf_cur_left(t);
+    p->l4_caplen = cap;
     p->seg_len = seg_len;
     p->sport = sf_peek_be16(t, 0);
     p->dport = sf_peek_be16(t, 2);
@@ -181,41 +201,29 @@ static inline int fast_tcp(sf_pkt *p, sf_cur *t, uint32_t seg_len)
     p->urp = sf_peek_be16(t, 18);
     p->hlen = (uint16_t)hlen;
     p->trunc_hdr = 0;
-    p->bad_hlen = 0;
-    uint32_t len = seg_len - hlen;
-    p->len = len;
-    sf_cur_skip(t, 20);
-
-    /* options: the captured part of them */
-    uint32_t ol = hlen - 20;
-    uint32_t have = (uint32_t)sf_cur_left(t);
-    int cut = have < ol;
-    uint32_t olen = cut ? have : ol;
-    p->opt = olen ? t->p : NULL;
-    p->opt_len = olen;
     p->trunc_opt = (uint8_t)cut;
+    p->bad_hlen = 0;
+    p->opt = olen ? t->p + 20 : NULL;  /* 20 + olen <= cap */
+    p->opt_len = olen;
+    p->len = seg_len - hlen;
+    p->payload = n ? t->p + hlen : NULL; /* hlen + n == cap */
+    p->payload_caplen = n;
+    /* last, so that nothing needs keeping across the parser's call */
     memset(p->sack, 0, sizeof p->sack);
     if (olen == 0) {
         sf_dec_no_options(p);
-    } else if (olen == 12 && sf_cur_has(t, 12) && sf_peek_be32(t, 0) == 0x0101080a) {
+    } else if (olen == 12 && sf_cur_has(t, 32) && sf_peek_be32(t, 20) == 0x0101080a) {
         /* nop, nop, timestamps: what nearly every segment after the SYN carries */
-        sf_dec_no_options(p);
+        p->mss = 0;
+        p->wscale = -1;
+        p->sack_perm = 0;
         p->has_ts = 1;
-        p->ts_val = sf_peek_be32(t, 4);
-        p->ts_ecr = sf_peek_be32(t, 8);
+        p->ts_val = sf_peek_be32(t, 24);
+        p->ts_ecr = sf_peek_be32(t, 28);
+        p->nsack = 0;
     } else {
         sf_dec_tcp_options(p);
     }
-
-    /* payload: what was captured of it, when the options were */
-    uint32_t n = 0;
-    if (!cut) {
-        sf_cur_skip(t, ol);
-        uint32_t pc = (uint32_t)sf_cur_left(t);
-        n = pc < len ? pc : len;
-    }
-    p->payload = n ? t->p : NULL;
-    p->payload_caplen = n;
     return 1;
 }
 
@@ -223,23 +231,30 @@ sf_dec_status sf_decode(sf_pkt *p, int dlt, const uint8_t *data)
 {
     if (!data) return sf_dec_general(p, dlt, data);
     sf_cur c = sf_cur_make(data, p->caplen);
-    uint16_t et = fast_link(p, dlt, &c);
-    if (!et) return sf_dec_general(p, dlt, data);
-    /* bytes on the wire from the IP header on; some files record a wire
-     * length shorter than what was captured */
-    size_t used = (size_t)(c.p - data);
-    uint32_t wire = p->wirelen > used ? (uint32_t)(p->wirelen - used) : 0;
-    if (wire < sf_cur_left(&c)) wire = (uint32_t)sf_cur_left(&c);
+    uint16_t et;
+    if (dlt == DLT_EN10MB && sf_cur_has(&c, 14 + 20) && sf_peek_be16(&c, 12) == SF_ETH_IPV4) {
+        /* untagged Ethernet, IPv4: nearly every frame of a capture, without
+         * fast_link's dispatch (the same fields) */
+        sf_cur_skip(&c, 14);
+        p->ethertype = et = SF_ETH_IPV4;
+        p->nvlan = 0;
+        p->vlan[0] = p->vlan[1] = 0;
+    } else {
+        et = fast_link(p, dlt, &c);
+        if (!et) return sf_dec_general(p, dlt, data);
+    }
     sf_cur t;
     uint32_t seg_len;
-    int ok = et == SF_ETH_IPV4 ? fast_ipv4(p, &c, wire, &t, &seg_len)
-                               : fast_ipv6(p, &c, wire, &t, &seg_len);
-    if (!ok || !fast_tcp(p, &t, seg_len)) return sf_dec_general(p, dlt, data);
+    int ok = et == SF_ETH_IPV4 ? fast_ipv4(p, &c, data, &t, &seg_len)
+                               : fast_ipv6(p, &c, data, &t, &seg_len);
+    if (!ok) return sf_dec_general(p, dlt, data);
+    /* (should fast_tcp decline, the general decoder rewrites these too) */
     p->dlt = dlt;
     p->status = SF_DEC_TCP;
     p->why = NULL;
     p->l2 = data;
     p->src_name = p->dst_name = NULL;
     p->ts_missing = 0;
+    if (!fast_tcp(p, &t, seg_len)) return sf_dec_general(p, dlt, data);
     return SF_DEC_TCP;
 }
