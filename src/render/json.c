@@ -46,6 +46,10 @@ typedef struct json_view {
     jname ack[JN_ACKS];
     jname an[SF_AN__COUNT];       /* quoted: "\"retransmission\"" */
     jrole role[JN_ROLES];         /* filled on first use */
+    struct jep *ep;               /* the address memo (below), JE_SLOTS entries */
+    uint64_t fr_last;             /* the frame number in fr_txt (0 at first) */
+    char fr_txt[24];              /* its text, copied whole */
+    uint8_t fr_len;
     int64_t ts_sec;               /* the seconds of ts_txt, -1 none yet */
     char ts_txt[24];              /* "\"<ts_sec>." (at most 22 bytes), copied whole */
     uint8_t ts_len;
@@ -173,16 +177,109 @@ static char *put_addr(char *q, const sf_pkt *p, int dst)
 
 #define LIT_NULL(q) SF_JW_LIT(q, "null")
 
+/*
+ * The conn id's digits and the address part of a packet record
+ * (,"src":"a","sport":n,"dst":"b","dport":m) are the same on every packet of
+ * a connection and direction: they are kept as text in a direct-mapped memo
+ * indexed by conn id and direction. An entry is used only when its key (conn
+ * id, IP version, both addresses, both ports: everything the text is made
+ * of) equals the packet's, so it is a pure memo: a collision or a reused id
+ * costs a rewrite, never other text. Host names of text input, packets
+ * without a connection and text that does not fit a slot are written
+ * directly.
+ */
+#define JE_SLOTS 16384           /* ~10k connections live at once on a busy link, 2 directions */
+#define JE_TXT 128               /* IPv4 needs 76 at most, IPv6 up to 136 */
+#define JE_COPY 80               /* copied whole; the rest only when longer */
+typedef struct jep {
+    uint64_t conn;
+    uint64_t addr[4];            /* src, dst as in sf_pkt */
+    uint32_t ports;              /* sport | dport << 16 */
+    uint8_t ipver;               /* 0: empty */
+    uint8_t clen;                /* conn id digits */
+    uint8_t len;                 /* text; 0: does not fit, write directly */
+    uint8_t nxt_len;             /* nxt_txt: the text of nxt; 0: none */
+    uint32_t nxt;                /* the last nxtseq written for this direction: */
+    char nxt_txt[16];            /* most packets' rel_seq is their predecessor's nxtseq */
+    char ctxt[16];               /* conn id digits (ids below 10^16), copied whole */
+    char txt[JE_TXT];
+} jep;   /* 8 + 32 + 8 + 8 + 16 + 16 + 128 = 216 bytes */
+
+/* The key of p's entry differs from e's (0 when equal). */
+static inline uint64_t je_diff(const jep *e, const sf_pkt *p, uint64_t conn)
+{
+    uint64_t a[4];
+    memcpy(a, p->src, 16);
+    memcpy(a + 2, p->dst, 16);
+    uint32_t ports = (uint32_t)p->sport | (uint32_t)p->dport << 16;
+    return (e->conn ^ conn) | (e->addr[0] ^ a[0]) | (e->addr[1] ^ a[1]) |
+           (e->addr[2] ^ a[2]) | (e->addr[3] ^ a[3]) |
+           ((e->ports ^ ports) | (uint32_t)(e->ipver ^ p->ipver));
+}
+
+static char *put_addr(char *q, const sf_pkt *p, int dst);
+
+/* The address part as it is written without the memo. Room: 2 * (6 * 255 + 2) + 64. */
+static char *put_addrs(char *q, const sf_pkt *p)
+{
+    SF_JW_LIT(q, ",\"src\":");
+    q = put_addr(q, p, 0);
+    SF_JW_LIT(q, ",\"sport\":");
+    q = sf_fmt_u32_wide(q, p->sport);
+    SF_JW_LIT(q, ",\"dst\":");
+    q = put_addr(q, p, 1);
+    SF_JW_LIT(q, ",\"dport\":");
+    return sf_fmt_u32_wide(q, p->dport);
+}
+
+/* Fill e for p (no host names). */
+static __attribute__((noinline)) void je_fill(jep *e, const sf_pkt *p, uint64_t conn)
+{
+    char b[2 * 64 + 64 + 16];
+    memset(e, 0, sizeof *e);
+    e->conn = conn;
+    memcpy(e->addr, p->src, 16);
+    memcpy(e->addr + 2, p->dst, 16);
+    e->ports = (uint32_t)p->sport | (uint32_t)p->dport << 16;
+    e->ipver = p->ipver;
+    if (conn >= UINT64_C(10000000000000000))
+        return;                              /* len 0: not kept */
+    e->clen = (uint8_t)(sf_fmt_u64(b, conn) - b);
+    memcpy(e->ctxt, b, e->clen);
+    size_t n = (size_t)(put_addrs(b, p) - b);
+    if (n <= JE_TXT) {
+        memcpy(e->txt, b, n);
+        e->len = (uint8_t)n;
+    }
+}
+
 /* Decimal of v; the one-digit values (steps, scales, most relative numbers
  * of short connections) without a call. Room: 16 (records are reserved
  * with slack: sf_fmt_u32_wide stores whole words). */
 static inline char *put_u32(char *q, uint32_t v)
+{
+    return sf_fmt_u32_wide_inl(q, v);
+}
+
+/* The same for the values that are one digit nearly always (steps, scale). */
+static inline char *put_small(char *q, uint32_t v)
 {
     if (v < 10) {
         *q = (char)('0' + v);
         return q + 1;
     }
     return sf_fmt_u32_wide(q, v);
+}
+
+/* sf_jw_sec, the usual sub-second RTT inline. Room: 32. */
+static inline char *put_sec(char *q, int64_t ns, int prec)
+{
+    if (ns >= 0 && ns < 1000000000) {
+        memcpy(q, "0.", 2);
+        return prec == 6 ? sf_fmt_digits6_inl(q + 2, (uint32_t)ns / 1000u)
+                         : sf_fmt_digits9_inl(q + 2, (uint32_t)ns);
+    }
+    return sf_jw_sec(q, ns, prec);
 }
 
 static inline char *put_u64(char *q, uint64_t v)
@@ -307,7 +404,7 @@ static char *packet_app(char *q, const sf_appinfo *a)
 
 /* The packet's "ts" value: as sf_jw_ts, with the text of the seconds kept
  * from the previous packet (most share it). Room: 40. */
-static inline char *put_ts(char *q, json_view *v, const sf_pkt *p)
+static inline __attribute__((always_inline)) char *put_ts(char *q, json_view *v, const sf_pkt *p)
 {
     const sf_time *t = &p->ts;
     if (p->ts_missing) {
@@ -326,7 +423,7 @@ static inline char *put_ts(char *q, json_view *v, const sf_pkt *p)
     }
     memcpy(q, v->ts_txt, sizeof v->ts_txt);
     q += v->ts_len;
-    q = t->prec == 6 ? sf_fmt_digits(q, t->nsec / 1000u, 6) : sf_fmt_digits(q, t->nsec, 9);
+    q = t->prec == 6 ? sf_fmt_digits6_inl(q, t->nsec / 1000u) : sf_fmt_digits9_inl(q, t->nsec);
     *q++ = '"';
     return q;
 }
@@ -350,19 +447,40 @@ static void jv_packet(void *self, const sf_pkt *p, const sf_pinfo *pi)
         return;
     char *q = q0;
     SF_JW_LIT(q, "{\"type\":\"packet\",\"frame\":");
-    q = put_u64(q, p->frame);
-    SF_JW_LIT(q, ",\"conn\":");
-    q = put_u64_or_null(q, pi != NULL, pi ? pi->conn : 0);
-    SF_JW_LIT(q, ",\"ts\":");
-    q = put_ts(q, v, p);
-    SF_JW_LIT(q, ",\"src\":");
-    q = put_addr(q, p, 0);
-    SF_JW_LIT(q, ",\"sport\":");
-    q = put_u32(q, p->sport);
-    SF_JW_LIT(q, ",\"dst\":");
-    q = put_addr(q, p, 1);
-    SF_JW_LIT(q, ",\"dport\":");
-    q = put_u32(q, p->dport);
+    /* the frame number: most often the previous one plus one, whose text
+     * then needs its last digit raised (unless it is a 9) */
+    if (p->frame == v->fr_last + 1 && v->fr_txt[v->fr_len - 1] != '9')
+        v->fr_txt[v->fr_len - 1]++;
+    else
+        v->fr_len = (uint8_t)(sf_fmt_u64(v->fr_txt, p->frame) - v->fr_txt);
+    v->fr_last = p->frame;
+    memcpy(q, v->fr_txt, sizeof v->fr_txt);
+    q += v->fr_len;
+    jep *e = NULL;
+    if (pi && !p->src_name && !p->dst_name) {
+        e = &v->ep[(pi->conn * 2 + pi->dir) & (JE_SLOTS - 1)];
+        if (je_diff(e, p, pi->conn))
+            je_fill(e, p, pi->conn);
+        if (!e->len)
+            e = NULL;
+    }
+    if (e) {
+        SF_JW_LIT(q, ",\"conn\":");
+        memcpy(q, e->ctxt, sizeof e->ctxt);
+        q += e->clen;
+        SF_JW_LIT(q, ",\"ts\":");
+        q = put_ts(q, v, p);
+        memcpy(q, e->txt, JE_COPY);
+        if (e->len > JE_COPY)
+            memcpy(q + JE_COPY, e->txt + JE_COPY, JE_TXT - JE_COPY);
+        q += e->len;
+    } else {
+        SF_JW_LIT(q, ",\"conn\":");
+        q = put_u64_or_null(q, pi != NULL, pi ? pi->conn : 0);
+        SF_JW_LIT(q, ",\"ts\":");
+        q = put_ts(q, v, p);
+        q = put_addrs(q, p);
+    }
     if (!pi)
         SF_JW_LIT(q, ",\"dir\":null,\"flags\":\"");
     else if (pi->dir)
@@ -385,17 +503,41 @@ static void jv_packet(void *self, const sf_pkt *p, const sf_pinfo *pi)
     }
     int rv = pi->rel_valid;
     SF_JW_LIT(q, ",\"rel_seq\":");
-    q = put_u32_or_null(q, rv, pi->rel_seq);
+    if (!rv) {
+        LIT_NULL(q);
+    } else if (e && e->nxt_len && e->nxt == pi->rel_seq) {
+        memcpy(q, e->nxt_txt, sizeof e->nxt_txt);   /* the text of the same value */
+        q += e->nxt_len;
+    } else {
+        q = put_u32(q, pi->rel_seq);
+    }
     SF_JW_LIT(q, ",\"rel_ack\":");
-    q = put_u32_or_null(q, rv && (p->flags & SF_TH_ACK), pi->rel_ack);
+    char *ra = NULL;                       /* the text of rel_ack, when written */
+    if (rv && (p->flags & SF_TH_ACK)) {
+        ra = q;
+        q = put_u32(q, pi->rel_ack);
+    } else {
+        LIT_NULL(q);
+    }
+    size_t ral = (size_t)(q - ra);
     SF_JW_LIT(q, ",\"nxtseq\":");
-    q = put_u32_or_null(q, rv, pi->nxtseq);
+    if (rv) {
+        char *t = q;
+        q = put_u32(q, pi->nxtseq);
+        if (e) {
+            e->nxt = pi->nxtseq;
+            e->nxt_len = (uint8_t)(q - t);
+            memcpy(e->nxt_txt, t, sizeof e->nxt_txt);   /* put_u32 writes 16 bytes at most */
+        }
+    } else {
+        LIT_NULL(q);
+    }
     SF_JW_LIT(q, ",\"role\":\"");
     q = put_role(q, v, pi->role);
     SF_JW_LIT(q, "\",\"hs_step\":");
-    q = put_u32(q, pi->hs_step);
+    q = put_small(q, pi->hs_step);
     SF_JW_LIT(q, ",\"close_step\":");
-    q = put_u32(q, pi->close_step);
+    q = put_small(q, pi->close_step);
     SF_JW_LIT(q, ",\"client_state\":\"");
     unsigned st = (unsigned)pi->client_state;
     q = st < SF_ST__COUNT ? put_jn(q, &v->state[st]) : put_s(q, sf_state_name(pi->client_state));
@@ -406,8 +548,14 @@ static void jv_packet(void *self, const sf_pkt *p, const sf_pinfo *pi)
     unsigned ak = (unsigned)pi->ack_check;
     q = ak < JN_ACKS ? put_jn(q, &v->ack[ak]) : put_s(q, sf_ack_check_name(pi->ack_check));
     SF_JW_LIT(q, "\",\"expected_ack\":");
-    q = put_u32_or_null(q, pi->ack_check == SF_ACK_OK || pi->ack_check == SF_ACK_PARTIAL ||
-                        pi->ack_check == SF_ACK_AHEAD, pi->expected_ack);
+    if (pi->ack_check != SF_ACK_OK && pi->ack_check != SF_ACK_PARTIAL && pi->ack_check != SF_ACK_AHEAD) {
+        LIT_NULL(q);
+    } else if (ra && pi->expected_ack == pi->rel_ack) {   /* the usual full ACK: rel_ack's text */
+        memcpy(q, ra, 16);
+        q += ral;
+    } else {
+        q = put_u32(q, pi->expected_ack);
+    }
     uint32_t an = pi->analysis & ((1u << SF_AN__COUNT) - 1);
     if (an) {
         SF_JW_LIT(q, ",\"analysis\":[");
@@ -433,12 +581,12 @@ static void jv_packet(void *self, const sf_pkt *p, const sf_pinfo *pi)
     int prec = prec_of(&p->ts);
     SF_JW_LIT(q, ",\"ack_rtt\":");
     if (pi->ack_rtt_ns >= 0)
-        q = sf_jw_sec(q, pi->ack_rtt_ns, prec);
+        q = put_sec(q, pi->ack_rtt_ns, prec);
     else
         LIT_NULL(q);
     SF_JW_LIT(q, ",\"irtt\":");
     if (pi->irtt_ns >= 0)
-        q = sf_jw_sec(q, pi->irtt_ns, prec);
+        q = put_sec(q, pi->irtt_ns, prec);
     else
         LIT_NULL(q);
     SF_JW_LIT(q, ",\"calc_window\":");
@@ -449,7 +597,7 @@ static void jv_packet(void *self, const sf_pkt *p, const sf_pinfo *pi)
         *q++ = '-';
         ws = -ws;
     }
-    q = put_u32(q, (uint32_t)ws);
+    q = put_small(q, (uint32_t)ws);
     if (p->nsack) {
         SF_JW_LIT(q, ",\"sack\":[");
         for (unsigned i = 0; i < p->nsack && i < SF_MAX_SACK; i++) {
@@ -676,7 +824,12 @@ static void jv_finish(void *self, const sf_stats *st)
     sf_jw_end(&w);
 }
 
-static void jv_destroy(void *self) { free(self); }
+static void jv_destroy(void *self)
+{
+    json_view *v = self;
+    free(v->ep);
+    free(v);
+}
 
 int sf_view_json(sf_view *v, const sf_opts *o, sf_out *out)
 {
@@ -685,7 +838,15 @@ int sf_view_json(sf_view *v, const sf_opts *o, sf_out *out)
         fprintf(stderr, "synfin: out of memory\n");
         return -1;
     }
+    jv->ep = calloc(JE_SLOTS, sizeof *jv->ep);   /* zero: every entry empty (ipver 0) */
+    if (!jv->ep) {
+        free(jv);
+        fprintf(stderr, "synfin: out of memory\n");
+        return -1;
+    }
     jv->out = out;
+    jv->fr_txt[0] = '0';        /* frame 0's text: the first frame (1) raises it */
+    jv->fr_len = 1;
     jv->ts_sec = -1;
     jv_tables(jv);
     jv->only_conn = o ? o->only_conn : -1;

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char digits2[201] =
+const char sf_fmt_digits2[201] =
     "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
@@ -49,7 +49,7 @@ static inline char *put_pairs32(char *q, uint32_t v, int n)
 {
     if (n <= 2) {
         if (n == 2) {
-            memcpy(q, digits2 + 2 * v, 2);
+            memcpy(q, sf_fmt_digits2 + 2 * v, 2);
             return q + 2;
         }
         *q = (char)('0' + v);
@@ -61,32 +61,19 @@ static inline char *put_pairs32(char *q, uint32_t v, int n)
     if (n & 1) {
         *q++ = (char)('0' + lead);
     } else {
-        memcpy(q, digits2 + 2 * lead, 2);
+        memcpy(q, sf_fmt_digits2 + 2 * lead, 2);
         q += 2;
     }
     do {
         t = (t & FX_MASK) * 100;
-        memcpy(q, digits2 + 2 * (t >> FX_BITS), 2);
+        memcpy(q, sf_fmt_digits2 + 2 * (t >> FX_BITS), 2);
         q += 2;
     } while (--pairs);
     return q;
 }
 
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-/* The 8 digits of v < 10^8 as ASCII in a word, the first in the lowest
- * byte (stored as is on a little-endian machine). SWAR: two 4-digit halves
- * in 32-bit lanes, divided by 100 in each lane (x * 10486 >> 20 is x / 100
- * for x < 10^4), then four 2-digit values in 16-bit lanes divided by 10
- * (x * 103 >> 10 is x / 10 for x < 100); no product crosses its lane. */
-static inline uint64_t swar8_val(uint32_t v)   /* digit values 0..9, not ASCII */
-{
-    uint64_t hi = v / 10000, lo = v - hi * 10000;
-    uint64_t x = hi | lo << 32;
-    uint64_t h = ((x * 10486) >> 20) & 0x0000007F0000007Full;
-    x = h | (x - h * 100) << 16;
-    uint64_t t = ((x * 103) >> 10) & 0x000F000F000F000Full;
-    return t | (x - t * 10) << 8;
-}
+#ifdef SF_FMT_SWAR
+#define swar8_val sf_fmt_swar8_val   /* fmt.h */
 
 static inline uint64_t swar8(uint32_t v)
 {
@@ -116,20 +103,7 @@ static inline __attribute__((always_inline)) char *put_fixed32(char *q, uint32_t
 
 char *sf_fmt_u32_wide(char *q, uint32_t v)
 {
-    if (v < 100000000u) {
-        /* the leading zeros of the 8 digits are its lowest zero bytes */
-        uint64_t x = swar8_val(v);
-        int lz = x ? __builtin_ctzll(x) >> 3 : 7;
-        uint64_t d = (x | 0x3030303030303030ull) >> (8 * lz);
-        memcpy(q, &d, 8);
-        return q + 8 - lz;
-    }
-    uint32_t hi = v / 100000000u;             /* 1 .. 42 */
-    uint64_t d = swar8(v - hi * 100000000u);
-    memcpy(q, digits2 + 2 * hi + (hi < 10), 2);
-    q += 1 + (hi >= 10);
-    memcpy(q, &d, 8);
-    return q + 8;
+    return sf_fmt_u32_wide_inl(q, v);
 }
 #else
 #define put_fixed32 put_pairs32
