@@ -104,6 +104,7 @@ int main(int argc, char **argv)
     sf_engine_cfg ec = { 0, 0 };
     sf_engine *e = sf_engine_new(&ec, &vv);
     if (!e) { fprintf(stderr, "synfin: out of memory\n"); return 1; }
+    if (av) sf_engine_pinfo_buf(e, sf_async_pinfo_buf, av);
 
     const sf_pkt *pkt;
     int64_t n = 0;

@@ -99,8 +99,14 @@ static void as_packet(void *self, const sf_pkt *pkt, const sf_pinfo *pi)
     s->kind = pi ? A_PKT : A_PKT_NOPI;
     s->pkt = pkt;
     s->ticket = a->link.ticket(a->link.ctx);
-    if (pi) copy_pinfo(&s->u.pi, pi);
+    if (pi && pi != &s->u.pi) copy_pinfo(&s->u.pi, pi);   /* built in place: no copy */
     push(a, 0);
+}
+
+sf_pinfo *sf_async_pinfo_buf(void *self)
+{
+    /* the slot as_packet will claim next (claim() is idempotent until push) */
+    return &claim(self)->u.pi;
 }
 
 static void as_conn_end(void *self, const sf_conn *c)

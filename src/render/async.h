@@ -43,4 +43,9 @@ int sf_async_out_error(const sf_async *a);
  * hold). `self` is the sf_async. */
 void sf_async_kick(void *self);
 
+/* For sf_engine_pinfo_buf(e, sf_async_pinfo_buf, a): the engine builds each
+ * packet's sf_pinfo right in the ring slot its packet callback then fills,
+ * instead of copying ~1 KB per packet into it. `self` is the sf_async. */
+sf_pinfo *sf_async_pinfo_buf(void *self);
+
 #endif

@@ -65,6 +65,12 @@ sf_engine *sf_engine_new(const sf_engine_cfg *cfg, struct sf_view *view)
 
 void sf_engine_set_compact(sf_engine *e, int on) { e->compact = on != 0; }
 
+void sf_engine_pinfo_buf(sf_engine *e, sf_pinfo *(*buf)(void *ctx), void *ctx)
+{
+    e->pi_buf = buf;
+    e->pi_ctx = ctx;
+}
+
 const sf_stats *sf_engine_stats(const sf_engine *e) { return &e->st; }
 
 /* ---- extensions (what only connections with payload need) ---- */
@@ -389,7 +395,7 @@ void sf_engine_packet(sf_engine *e, const sf_pkt *p)
         first = 1;
     }
 
-    sf_pinfo *pi = &e->pi;
+    sf_pinfo *pi = e->pi_buf ? e->pi_buf(e->pi_ctx) : &e->pi;
     sf_eng_track(e, r, d, p, first, reused, pi);
     e->v->packet(e->v->self, p, pi); /* the record comes once, at conn_end */
 

@@ -25,6 +25,8 @@ struct sf_engine {
     sf_rext *ext_free;           /* recycled extensions */
     uint64_t ext_live;
     sf_pinfo pi;                 /* scratch for the current packet */
+    sf_pinfo *(*pi_buf)(void *); /* or where to build it (sf_engine_pinfo_buf) */
+    void *pi_ctx;
     sf_pinfo rpi;                /* scratch for a replayed SYN */
     sf_conn c;                   /* scratch summary the views borrow */
     uint8_t c_app_empty;         /* c.app is the empty summary (summary.c) */

@@ -167,6 +167,14 @@ sf_engine *sf_engine_new(const sf_engine_cfg *cfg, struct sf_view *view);
 /* Feed one decoded frame (any status). Calls view->packet synchronously, and
  * view->conn_end for every connection that ends or is evicted because of it. */
 void sf_engine_packet(sf_engine *e, const sf_pkt *pkt);
+/* Where the engine builds a TCP packet's sf_pinfo: by default a scratch of
+ * its own; with buf set, in *buf(ctx), called once per tracked packet just
+ * before the record is built, the packet callback following with that
+ * pointer and no other view callback in between (src/render/async.c: the
+ * render thread's ring slot, saving a copy). Fields a packet leaves unset
+ * (the app part beyond its counts, see app.h) then hold older values than
+ * with the scratch; views must not read them either way. */
+void sf_engine_pinfo_buf(sf_engine *e, sf_pinfo *(*buf)(void *ctx), void *ctx);
 /* Advance the engine's clock without a packet. The engine's clock is the
  * latest packet timestamp (capture time); a connection that ended is written
  * only once that clock passes its last packet + 10 s, so in a live capture
