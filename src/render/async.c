@@ -16,6 +16,7 @@
 
 #define A_SLOTS 4096u
 #define A_RELEASE_EVERY 16u
+#define A_PUBLISH_EVERY 16u      /* the engine publishes at least every this many entries */
 
 enum { A_PKT, A_PKT_NOPI, A_CONN, A_SYNC, A_FINISH, A_STOP };
 
@@ -35,9 +36,11 @@ struct sf_async {
     sf_out *out;
     sf_async_link link;
     aslot *slot;
-    _Atomic uint64_t published, consumed;
-    _Atomic int p_wait, c_wait;
-    _Atomic int out_err;
+    /* each side writes its own cache line: no line bounces per entry */
+    _Alignas(64) _Atomic uint64_t published;   /* engine */
+    _Alignas(64) _Atomic uint64_t consumed;    /* render thread */
+    _Atomic int out_err;                       /* render thread, stored when it changes */
+    _Alignas(64) _Atomic int p_wait, c_wait;
     _Atomic uint64_t synced;     /* A_SYNC entries done */
     pthread_mutex_t m;
     pthread_cond_t cv_p, cv_c, cv_sync;
@@ -49,9 +52,12 @@ struct sf_async {
 
 /* ---- engine side ---- */
 
+static void publish(sf_async *a, int force);
+
 static aslot *claim(sf_async *a)
 {
-    if (a->head - atomic_load(&a->consumed) >= A_SLOTS) {
+    if (a->head - atomic_load_explicit(&a->consumed, memory_order_acquire) >= A_SLOTS) {
+        publish(a, 1);           /* what it is to render before there is room */
         pthread_mutex_lock(&a->m);
         for (;;) {
             atomic_store(&a->p_wait, 1);
@@ -64,17 +70,27 @@ static aslot *claim(sf_async *a)
     return &a->slot[a->head & (A_SLOTS - 1)];
 }
 
-/* Publish the claimed slot; wake the render thread when a batch is ready
- * (or always, with force). */
-static void push(sf_async *a, int force)
+/* Publish the entries claimed so far; wake a sleeping render thread when
+ * half the ring is ready (or always, with force). The store and the load
+ * of c_wait are sequentially consistent: the render thread announces
+ * c_wait before its last look at `published` (render()). */
+static void publish(sf_async *a, int force)
 {
-    a->head++;
     atomic_store(&a->published, a->head);
     if (atomic_load(&a->c_wait) && (force || a->head - atomic_load(&a->consumed) >= A_SLOTS / 2)) {
         pthread_mutex_lock(&a->m);
         pthread_cond_signal(&a->cv_c);
         pthread_mutex_unlock(&a->m);
     }
+}
+
+/* The claimed slot is filled: it is published with the next batch (every
+ * A_PUBLISH_EVERY entries), or now with force; whatever stays unpublished
+ * is published before the engine could wait (claim, sf_async_kick). */
+static void push(sf_async *a, int force)
+{
+    a->head++;
+    if (force || (a->head & (A_PUBLISH_EVERY - 1)) == 0) publish(a, force);
 }
 
 /* Copy what views read of pi. The app part is large, and when nothing was
@@ -161,11 +177,7 @@ int sf_async_out_error(const sf_async *a) { return atomic_load(&a->out_err); }
 void sf_async_kick(void *self)
 {
     sf_async *a = self;
-    if (a->running && a->head != atomic_load(&a->consumed) && atomic_load(&a->c_wait)) {
-        pthread_mutex_lock(&a->m);
-        pthread_cond_signal(&a->cv_c);
-        pthread_mutex_unlock(&a->m);
-    }
+    if (a->running && a->head != atomic_load(&a->consumed)) publish(a, 1);
 }
 
 /* ---- render thread ---- */
@@ -189,6 +201,7 @@ static void *render(void *arg)
 {
     sf_async *a = arg;
     uint64_t idx = 0, avail = 0, ticket = 0, given = 0;
+    int out_err = 0;
     for (;;) {
         if (idx == avail) {
             avail = atomic_load(&a->published);
@@ -231,7 +244,8 @@ static void *render(void *arg)
             end = 1;
             break;
         }
-        atomic_store(&a->out_err, sf_out_error(a->out));
+        const int oe = sf_out_error(a->out);
+        if (oe != out_err) atomic_store(&a->out_err, out_err = oe);   /* rare: no line bounce per entry */
         idx++;
         if (s->kind == A_SYNC) {
             give_back(a, idx, ticket);
