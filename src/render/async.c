@@ -264,7 +264,8 @@ static void *render(void *arg)
 
 sf_async *sf_view_async(sf_view *outer, const sf_view *inner, sf_out *out, const sf_async_link *link)
 {
-    sf_async *a = calloc(1, sizeof *a);
+    sf_async *a = aligned_alloc(64, (sizeof *a + 63) & ~(size_t)63);   /* its atomics are 64-aligned */
+    if (a) memset(a, 0, sizeof *a);
     if (!a) return NULL;
     a->inner = *inner;
     a->out = out;

@@ -42,9 +42,11 @@ struct sf_pipe {
     size_t asize;             /* a power of two */
     uint64_t wpos;            /* producer: next free logical arena offset */
 
-    _Atomic uint64_t published; /* slots [0, published) are readable */
-    _Atomic uint64_t released;  /* slots [0, released) may be rewritten */
-    _Atomic int stop;           /* consumer asks the producer to end */
+    /* each on a cache line of its own: written by one side, read by the
+     * other now and then (p_wait, c_wait: only around sleeping) */
+    _Alignas(64) _Atomic uint64_t published; /* slots [0, published) are readable */
+    _Alignas(64) _Atomic uint64_t released;  /* slots [0, released) may be rewritten */
+    _Alignas(64) _Atomic int stop;           /* consumer asks the producer to end */
     _Atomic int p_wait, c_wait; /* a side is (about to be) asleep */
     pthread_mutex_t m;
     pthread_cond_t cv_p, cv_c;  /* the producer's, the consumer's */
@@ -275,7 +277,8 @@ static void *producer(void *arg)
 sf_pipe *sf_pipe_start(const sf_pipe_src *src, unsigned slots, size_t arena)
 {
     if (slots < 4 || (slots & (slots - 1)) || arena < 4096 || (arena & (arena - 1))) return NULL;
-    sf_pipe *p = calloc(1, sizeof *p);
+    sf_pipe *p = aligned_alloc(64, (sizeof *p + 63) & ~(size_t)63);   /* its atomics are 64-aligned */
+    if (p) memset(p, 0, sizeof *p);
     if (!p) return NULL;
     p->src = *src;
     p->n = slots;
