@@ -60,6 +60,7 @@ sf_engine *sf_engine_new(const sf_engine_cfg *cfg, struct sf_view *view)
     e->mem_budget = SF_MEM_BUDGET;
     e->compact = SF_COMPACT_DEFAULT;
     e->exp_ended = e->exp_open = INT64_MAX;
+    e->t.open_lazy = 1;          /* until idle eviction or the cap needs the order (open_exact) */
     return e;
 }
 
@@ -125,6 +126,54 @@ static void emit(sf_engine *e, sf_rhdr *h)
     emit_rec(e, h->kind == SF_K_FULL ? (sf_rec *)h : sf_mini_state(e, (const sf_minirec *)h), h);
 }
 
+/* Frame of the last packet of a record: the order of the expiry lists is
+ * that of their records' last packets. */
+static uint64_t last_frame(const sf_rhdr *h)
+{
+    return h->kind == SF_K_FULL ? ((const sf_rec *)h)->last_frame : sf_mini_last_frame((const sf_minirec *)h);
+}
+
+typedef struct { uint64_t frame; uint32_t id; } lf_ent;
+static int by_frame(const void *x, const void *y)
+{
+    const uint64_t a = ((const lf_ent *)x)->frame, b = ((const lf_ent *)y)->frame;
+    return a < b ? -1 : a > b;
+}
+
+/* Connections that have not ended (list SF_L_OPEN) are kept, while few,
+ * in order of entry: moving a record to the list's end on each of its
+ * packets costs two cache misses a packet (its neighbours' links) and the
+ * order is read only for idle eviction (above SF_IDLE_EVICT_ABOVE live)
+ * and the memory cap. Before either, this sorts the list once by last
+ * packet, which is the order the moves would have kept; from then on
+ * every packet moves its record. Without memory for the sort the list
+ * stays in order of entry (evictions then follow it). */
+static void open_exact(sf_engine *e)
+{
+    uint32_t n = 0;
+    for (uint32_t i = e->t.lhead[SF_L_OPEN]; i; i = sf_table_at(&e->t, i)->lnext)
+        n++;
+    lf_ent *v = malloc((size_t)(n ? n : 1) * sizeof *v);
+    uint32_t *ids = malloc((size_t)(n ? n : 1) * sizeof *ids);
+    e->t.open_lazy = 0;
+    if (!v || !ids) {
+        free(v);
+        free(ids);
+        return;
+    }
+    uint32_t k = 0;
+    for (uint32_t i = e->t.lhead[SF_L_OPEN]; i && k < n; i = sf_table_at(&e->t, i)->lnext)
+        v[k++] = (lf_ent){ last_frame(sf_table_at(&e->t, i)), i };
+    qsort(v, k, sizeof *v, by_frame);
+    for (uint32_t i = 0; i < k; i++)
+        ids[i] = v[i].id;
+    sf_table_relink(&e->t, SF_L_OPEN, ids, k);
+    free(v);
+    free(ids);
+    const sf_rhdr *b = sf_table_oldest(&e->t, SF_L_OPEN);
+    e->exp_open = b ? b->last_ns + e->idle_ns : INT64_MAX;
+}
+
 /* Emit connections whose linger or idle time has passed, oldest first. */
 static void expire_run(sf_engine *e)
 {
@@ -156,6 +205,8 @@ static void expire_run(sf_engine *e)
  * list, which lowers the bound (sf_engine_packet). */
 static inline void expire(sf_engine *e)
 {
+    if (__builtin_expect(e->t.open_lazy && e->t.live > SF_IDLE_EVICT_ABOVE, 0))
+        open_exact(e);
     if (e->now_ns > e->exp_ended || (e->now_ns > e->exp_open && e->t.live > SF_IDLE_EVICT_ABOVE))
         expire_run(e);
 }
@@ -169,6 +220,8 @@ static inline int over_cap(const sf_engine *e)
 static inline void enforce_cap(sf_engine *e)
 {
     while (__builtin_expect(over_cap(e), 0)) {
+        if (e->t.open_lazy)
+            open_exact(e);
         sf_rhdr *a = sf_table_oldest(&e->t, SF_L_ENDED);
         if (a) {
             emit(e, a);

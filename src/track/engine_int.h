@@ -87,5 +87,7 @@ void sf_mini_forget(sf_engine *e);
 /* The connection moves to a full record, which is returned (NULL, m
  * unchanged, if out of memory); it is in no expiry list. */
 sf_rec *sf_mini_promote(sf_engine *e, sf_minirec *m);
+/* Frame number of the last packet m holds (m->n > 0). */
+uint64_t sf_mini_last_frame(const sf_minirec *m);
 
 #endif

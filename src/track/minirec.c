@@ -79,6 +79,11 @@ void sf_mini_add(sf_minirec *m, const sf_pkt *p, int d, int reused)
     m->opt_used = (uint8_t)(m->opt_used + p->opt_len);
 }
 
+uint64_t sf_mini_last_frame(const sf_minirec *m)
+{
+    return m->frame + mini_cpkts(m)[m->n - 1].dframe;
+}
+
 sf_minirec *sf_mini_grow(sf_engine *e, sf_minirec *m)
 {
     if (m->h.kind == SF_K_MINI3)

@@ -136,6 +136,17 @@ void sf_table_touch_slow(sf_table *t, sf_rhdr *r, uint8_t list)
     t->ltail[list] = id1;
 }
 
+void sf_table_relink(sf_table *t, uint8_t list, const uint32_t *ids, uint32_t n)
+{
+    t->lhead[list] = n ? ids[0] : 0;
+    t->ltail[list] = n ? ids[n - 1] : 0;
+    for (uint32_t i = 0; i < n; i++) {
+        sf_rhdr *r = sf_table_at(t, ids[i]);
+        r->lprev = i ? ids[i - 1] : 0;
+        r->lnext = i + 1 < n ? ids[i + 1] : 0;
+    }
+}
+
 void sf_table_remove(sf_table *t, sf_rhdr *r)
 {
     uint32_t id1 = r->self;

@@ -33,6 +33,9 @@ typedef struct sf_table {
     uint32_t live;
     uint64_t bytes;            /* of live records, all pools */
     uint32_t lhead[3], ltail[3]; /* expiry lists, by SF_L_* (oldest first) */
+    uint8_t open_lazy;         /* SF_L_OPEN is in order of entry, not of last touch:
+                                * a touch of a record already on it does not move it
+                                * (sf_table_relink puts it in order when needed) */
 } sf_table;
 
 int sf_table_init(sf_table *t);
@@ -136,10 +139,13 @@ void sf_table_remove(sf_table *t, sf_rhdr *r);
 void sf_table_touch_slow(sf_table *t, sf_rhdr *r, uint8_t list);
 static inline void sf_table_touch(sf_table *t, sf_rhdr *r, uint8_t list)
 {
-    if (r->list == list && t->ltail[list] == r->self)
-        return;                      /* already the newest */
+    if (r->list == list && (t->ltail[list] == r->self || (list == SF_L_OPEN && t->open_lazy)))
+        return;                      /* already the newest, or the order does not matter yet */
     sf_table_touch_slow(t, r, list);
 }
+/* Make list `list` exactly the n records ids[] (tagged indices of records
+ * on it), in that order, oldest first. */
+void sf_table_relink(sf_table *t, uint8_t list, const uint32_t *ids, uint32_t n);
 static inline sf_rhdr *sf_table_oldest(const sf_table *t, uint8_t list)
 {
     return t->lhead[list] ? sf_table_at(t, t->lhead[list]) : 0;

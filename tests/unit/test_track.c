@@ -420,6 +420,42 @@ TEST(track_linger_not_held_back_by_idle)
     T_EQ_STR(t.rv.log, "pppppppc1pc0c2f");
 }
 
+/* Open connections are kept in order of entry until the order matters
+ * (engine.c: open_exact); the cap must still evict the one idle longest,
+ * which here entered first but had a packet since, and neither the first
+ * nor the last to enter. */
+TEST(track_cap_evicts_longest_idle_not_first_entered)
+{
+    tb t;
+    tb_init(&t, 3);
+    t.cport = 42000;                              /* conn 0: a full record (data) ... */
+    tx(&t, 1, S, CI, 0, 0, 0);
+    tx(&t, 0, S | A, SI, CI + 1, 0, 1);
+    tx(&t, 1, A, CI + 1, SI + 1, 0, 2);
+    tx(&t, 1, P | A, CI + 1, SI + 1, 10, 3);
+    for (int i = 1; i < 3; i++) {                 /* conns 1, 2 */
+        t.cport = (uint16_t)(42000 + i);
+        tx(&t, 1, S, CI, 0, 0, 10 + i);
+    }
+    t.cport = 42000;
+    tx(&t, 0, A, SI + 1, CI + 11, 0, 20);         /* ... that has a packet again */
+    t.cport = 42003;
+    tx(&t, 1, S, CI, 0, 0, 30);                   /* conn 3: over the cap */
+    T_EQ_INT(t.rv.nconn, 1);
+    T_EQ_INT(t.rv.conn[0].id, 1);                 /* idle longest: conn 1, not conn 0 */
+    T_EQ_INT(sf_engine_stats(t.e)->evicted_cap, 1);
+    t.cport = 42004;
+    tx(&t, 1, S, CI, 0, 0, 40);                   /* conn 4: evicts conn 2 */
+    T_EQ_INT(t.rv.nconn, 2);
+    T_EQ_INT(t.rv.conn[1].id, 2);
+    t.cport = 42005;
+    tx(&t, 1, S, CI, 0, 0, 50);                   /* conn 5: evicts conn 0 (last packet at 20 ms) */
+    T_EQ_INT(t.rv.nconn, 3);
+    T_EQ_INT(t.rv.conn[2].id, 0);
+    T_EQ_INT(sf_engine_stats(t.e)->evicted_cap, 3);
+    tb_done(&t);
+}
+
 /* Text input: host names instead of addresses, no link-layer bytes, the
  * wire length counted from the IP header. */
 static const sf_pinfo *tx_text(tb *t, int c2s, uint16_t flags, uint32_t seq, uint32_t ack, uint32_t len,
