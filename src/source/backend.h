@@ -22,6 +22,9 @@ typedef struct sf_backend {
      * numbers stay the input's own numbering. source.c zeroes the struct
      * before calling an open function. */
     uint64_t (*consumed)(void *st);
+    /* Optional, faster than consumed() on the per-packet path: the counter
+     * consumed() returns, read in place (both pcap readers keep one). */
+    const uint64_t *consumed_p;
     /* Optional (NULL = never): 1 if the SF_SRC_ERROR just returned was about
      * the record delivered before it (e.g. its caplen exceeded the snaplen)
      * and the input goes on; 0 if the input is finished. */

@@ -227,6 +227,7 @@ int sf_pcapfile_open_prec(FILE *f, const char *filter, int prec, sf_backend *b, 
     b->next = pf_next;
     b->close = pf_close;
     b->consumed = pf_consumed;
+    b->consumed_p = &s->nread;
     b->resumable = pf_resumable;
     return 0;
 }

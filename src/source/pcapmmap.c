@@ -254,6 +254,7 @@ int sf_pcapmmap_open(FILE *f, const char *filter, sf_backend *b, char *err, size
     b->next = (!s->swapped && !s->have_prog) ? pm_next_host : pm_next;
     b->close = pm_close;
     b->consumed = pm_consumed;
+    b->consumed_p = &s->nread;
     b->resumable = pm_resumable;
     return 0;
 }

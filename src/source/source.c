@@ -289,7 +289,8 @@ static sf_src_rc next_direct(sf_source *s, sf_pkt *out)
         if (r == SF_SRC_IDLE) return r; /* live: nothing arrived; no frame consumed */
         if (r == SF_SRC_PACKET) {
             s->delivered++;
-            uint64_t k = s->cur.consumed ? s->cur.consumed(s->cur.st) : s->delivered;
+            uint64_t k = s->cur.consumed_p ? *s->cur.consumed_p
+                       : s->cur.consumed ? s->cur.consumed(s->cur.st) : s->delivered;
             out->frame = s->base + k;
             s->last_frame = out->frame;
             return r;
