@@ -84,14 +84,14 @@ load0=$(cut -d' ' -f1-3 /proc/loadavg)
 # conns, json, ..., then again), so that a drift of the machine's speed
 # during the run (a shared VM: seen up to 30 % on the floor) weighs on both
 # sides of each ratio alike; each row is the median of its turns (at least
-# 5, or RUNS if more).
+# 9, or RUNS if more: the VM drifts by up to 30 % within minutes).
 : > "$O/turns.txt"
 mi() { # ID CMD... : one timed run, appended to turns.txt
   id=$1; shift
   r=$("$BIN/rtime" -n 1 -b "$BUDGET" -- "$@" 2>>"$O/stderr.log") || r="0 0 0 0 99 0 0"
   echo "$id $r" >> "$O/turns.txt"
 }
-TURNS=$RUNS; [ "$QUICK" = 1 ] || [ "$TURNS" -ge 5 ] || TURNS=5
+TURNS=$RUNS; [ "$QUICK" = 1 ] || [ "$TURNS" -ge 9 ] || TURNS=9
 echo "bench: floor, conns, json (and on one thread) in $TURNS turns"
 i=0
 while [ "$i" -lt "$TURNS" ]; do
