@@ -23,7 +23,7 @@ QUICK=${BENCH_QUICK:-0}
 X1=1
 BASE=50000          # per-connection slope between BASE and MID live connections,
 MID=250000          # both below the engine's default cap (~256 MiB of records)
-if [ "$QUICK" = 1 ]; then RUNS=1; X1=0.1; SCALE=0.4; CONC=200000; BASE=20000; MID=100000; fi
+if [ "$QUICK" = 1 ]; then RUNS=1; X1=0.1; SCALE=4; CONC=200000; BASE=20000; MID=100000; fi
 mkdir -p "$O"
 : > "$O/stderr.log"
 : > "$O/results.txt"
