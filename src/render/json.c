@@ -30,10 +30,24 @@ typedef struct jname {
     const char *lng;     /* a static name that does not fit a slot: written from here */
 } jname;
 
+/* A name with the key text that follows it in the record, e.g.
+ * "ESTABLISHED\",\"server_state\":\"", copied whole from a 32-byte slot
+ * (two moves); len 0: it does not fit, and is written from the name. */
+#define JS_CAP 32
+typedef struct jslot {
+    char s[JS_CAP - 1];
+    uint8_t len;
+} jslot;
+#define T_FLAGS "\",\"seq\":"
+#define T_CSTATE "\",\"server_state\":\""
+#define T_SSTATE "\",\"ack_check\":\""
+#define T_ACK "\",\"expected_ack\":"
+#define T_ROLE "\",\"hs_step\":"
+
 #define JN_ROLE_CAP 80
 #define JN_ROLES 512     /* every combination of the 9 role bits */
 typedef struct jrole {
-    char s[JN_ROLE_CAP];
+    char s[JN_ROLE_CAP - 1];   /* the role text and T_ROLE */
     uint8_t len;         /* 0: not filled yet (a role text is never empty) */
 } jrole;
 
@@ -41,9 +55,10 @@ typedef struct jrole {
 typedef struct json_view {
     sf_out *out;
     int64_t only_conn;
-    jname flags[256];             /* TCP flags as tcpdump writes them ("none" for 0) */
-    jname state[SF_ST__COUNT];
-    jname ack[JN_ACKS];
+    jslot flags[256];             /* TCP flags as tcpdump writes them ("none" for 0), T_FLAGS */
+    jslot cstate[SF_ST__COUNT];   /* client state, T_CSTATE */
+    jslot sstate[SF_ST__COUNT];   /* server state, T_SSTATE */
+    jslot ack[JN_ACKS];           /* T_ACK */
     jname an[SF_AN__COUNT];       /* quoted: "\"retransmission\"" */
     jrole role[JN_ROLES];         /* filled on first use */
     struct jep *ep;               /* the address memo (below), JE_SLOTS entries */
@@ -88,40 +103,74 @@ static inline char *put_jn(char *q, const jname *n)
     return q + n->len;
 }
 
+static void js_set(jslot *n, const char *name, const char *tail)
+{
+    size_t a = strlen(name), b = strlen(tail);
+    memset(n, 0, sizeof *n);
+    if (a + b > sizeof n->s)
+        return;
+    memcpy(n->s, name, a);
+    memcpy(n->s + a, tail, b);
+    n->len = (uint8_t)(a + b);
+}
+
+/* trusted ASCII (names from the tables) */
+static char *put_s(char *q, const char *s)
+{
+    size_t n = strlen(s);
+    memcpy(q, s, n);
+    return q + n;
+}
+
+/* The slot at q (JS_CAP bytes of room), else name and tail. */
+#define PUT_JS(q, slot, name, tail) do {                                   \
+        const jslot *n_ = (slot);                                          \
+        if (n_->len) {                                                     \
+            memcpy((q), n_->s, JS_CAP);                                    \
+            (q) += n_->len;                                                \
+        } else {                                                           \
+            (q) = put_s(put_s((q), (name)), tail);                         \
+        }                                                                  \
+    } while (0)
+
 static void jv_tables(json_view *v)
 {
     char fb[16];
     for (unsigned f = 0; f < 256; f++)   /* at most 8 letters: always fits a slot */
-        jn_set(&v->flags[f], sf_tcpdump_flags((uint16_t)f, fb), 0);
-    for (unsigned i = 0; i < SF_ST__COUNT; i++)
-        jn_set(&v->state[i], sf_state_name((sf_state)i), 0);
+        js_set(&v->flags[f], sf_tcpdump_flags((uint16_t)f, fb), T_FLAGS);
+    for (unsigned i = 0; i < SF_ST__COUNT; i++) {
+        js_set(&v->cstate[i], sf_state_name((sf_state)i), T_CSTATE);
+        js_set(&v->sstate[i], sf_state_name((sf_state)i), T_SSTATE);
+    }
     for (unsigned i = 0; i < JN_ACKS; i++)
-        jn_set(&v->ack[i], sf_ack_check_name((sf_ack_check)i), 0);
+        js_set(&v->ack[i], sf_ack_check_name((sf_ack_check)i), T_ACK);
     for (unsigned i = 0; i < SF_AN__COUNT; i++)
         jn_set(&v->an[i], sf_an_name(i), 1);
 }
 
-/* The role text ("data+fin") at q, from the cache (JN_ROLE_CAP bytes reserved past q). */
-static char *put_role(char *q, json_view *v, uint32_t role)
+/* The role text ("data+fin") and T_ROLE at q, from the cache (JN_ROLE_CAP
+ * bytes reserved past q). */
+static inline char *put_role(char *q, json_view *v, uint32_t role)
 {
-    char rb[128];
-    if (role < JN_ROLES) {
-        jrole *r = &v->role[role];
-        if (!r->len) {
-            size_t l = strlen(sf_role_str(role, rb, sizeof rb));
-            if (l >= JN_ROLE_CAP)
-                goto slow;
-            memcpy(r->s, rb, l);
-            r->len = (uint8_t)l;
-        }
-        memcpy(q, r->s, JN_ROLE_CAP);
+    if (role < JN_ROLES && v->role[role].len) {
+        const jrole *r = &v->role[role];
+        memcpy(q, r->s, 32);             /* most roles are short: one word of 32 */
+        if (r->len > 32)
+            memcpy(q + 32, r->s + 32, JN_ROLE_CAP - 32);
         return q + r->len;
     }
-slow:
-    sf_role_str(role, rb, sizeof rb);
-    size_t l = strlen(rb);
+    char rb[128];
+    size_t l = strlen(sf_role_str(role, rb, sizeof rb));
+    if (role < JN_ROLES && l + sizeof T_ROLE - 1 <= sizeof v->role[role].s) {
+        jrole *r = &v->role[role];
+        memcpy(r->s, rb, l);
+        memcpy(r->s + l, T_ROLE, sizeof T_ROLE - 1);
+        r->len = (uint8_t)(l + sizeof T_ROLE - 1);
+    }
     memcpy(q, rb, l);
-    return q + l;
+    q += l;
+    SF_JW_LIT(q, T_ROLE);
+    return q;
 }
 
 static int prec_of(const sf_time *t) { return t->prec == 6 ? 6 : 9; }
@@ -153,14 +202,6 @@ static const char *tls_rec_name(const sf_tls_rec *r, char *buf, size_t n)
     return buf;
 }
 
-/* trusted ASCII (names from the tables) */
-static char *put_s(char *q, const char *s)
-{
-    size_t n = strlen(s);
-    memcpy(q, s, n);
-    return q + n;
-}
-
 /* An address as a JSON string: the text input's host name (escaped, at
  * most 255 bytes), else the IP. Room: 6 * 255 + 2. */
 static char *put_addr(char *q, const sf_pkt *p, int dst)
@@ -179,48 +220,51 @@ static char *put_addr(char *q, const sf_pkt *p, int dst)
 
 /*
  * The conn id's digits and the address part of a packet record
- * (,"src":"a","sport":n,"dst":"b","dport":m) are the same on every packet of
- * a connection and direction: they are kept as text in a direct-mapped memo
- * indexed by conn id and direction. An entry is used only when its key (conn
- * id, IP version, both addresses, both ports: everything the text is made
- * of) equals the packet's, so it is a pure memo: a collision or a reused id
- * costs a rewrite, never other text. Host names of text input, packets
- * without a connection and text that does not fit a slot are written
+ * (,"src":"a","sport":n,"dst":"b","dport":m,"dir":"c2s","flags":") are the
+ * same on every packet of a connection and direction: they are kept as text
+ * in a direct-mapped memo indexed by conn id and direction. An entry is used
+ * only when its key (conn id, direction, IP version, both addresses, both
+ * ports: everything the text is made of) equals the packet's, so it is a
+ * pure memo: a collision or a reused id costs a rewrite, never other text.
+ * Host names of text input and packets without a connection are written
  * directly.
  */
 #define JE_SLOTS 16384           /* ~10k connections live at once on a busy link, 2 directions */
-#define JE_TXT 128               /* IPv4 needs 76 at most, IPv6 up to 136 */
-#define JE_COPY 80               /* copied whole; the rest only when longer */
+#define JE_TXT 168               /* IPv4 needs 98 at most, IPv6 158 */
+#define JE_COPY 96               /* copied whole; the rest only when longer */
 typedef struct jep {
+    /* the first 64 bytes: the key and the conn id */
     uint64_t conn;
     uint64_t addr[4];            /* src, dst as in sf_pkt */
     uint32_t ports;              /* sport | dport << 16 */
-    uint8_t ipver;               /* 0: empty */
+    uint16_t vd;                 /* ipver | dir << 8; 0: empty */
     uint8_t clen;                /* conn id digits */
-    uint8_t len;                 /* text; 0: does not fit, write directly */
-    uint8_t nxt_len;             /* nxt_txt: the text of nxt; 0: none */
-    uint32_t nxt;                /* the last nxtseq written for this direction: */
-    char nxt_txt[16];            /* most packets' rel_seq is their predecessor's nxtseq */
-    char ctxt[16];               /* conn id digits (ids below 10^16), copied whole */
+    uint8_t len;                 /* text; 0: not kept (ids of 17 digits and more) */
+    char ctxt[16];               /* conn id digits, copied whole */
+    char nxt_txt[16];            /* most packets' rel_seq is their predecessor's nxtseq: */
+    uint32_t nxt;                /* the last nxtseq written for this direction, */
+    uint8_t nxt_len;             /* its text's length; 0: none */
+    uint8_t pad[3];
     char txt[JE_TXT];
-} jep;   /* 8 + 32 + 8 + 8 + 16 + 16 + 128 = 216 bytes */
+} jep;   /* 64 + 24 + 168 = 256 bytes */
 
 /* The key of p's entry differs from e's (0 when equal). */
-static inline uint64_t je_diff(const jep *e, const sf_pkt *p, uint64_t conn)
+static inline uint64_t je_diff(const jep *e, const sf_pkt *p, const sf_pinfo *pi)
 {
     uint64_t a[4];
     memcpy(a, p->src, 16);
     memcpy(a + 2, p->dst, 16);
     uint32_t ports = (uint32_t)p->sport | (uint32_t)p->dport << 16;
-    return (e->conn ^ conn) | (e->addr[0] ^ a[0]) | (e->addr[1] ^ a[1]) |
-           (e->addr[2] ^ a[2]) | (e->addr[3] ^ a[3]) |
-           ((e->ports ^ ports) | (uint32_t)(e->ipver ^ p->ipver));
+    uint32_t vd = (uint32_t)p->ipver | (uint32_t)pi->dir << 8;
+    return (e->conn ^ pi->conn) | (e->addr[0] ^ a[0]) | (e->addr[1] ^ a[1]) |
+           (e->addr[2] ^ a[2]) | (e->addr[3] ^ a[3]) | ((e->ports ^ ports) | (e->vd ^ vd));
 }
 
 static char *put_addr(char *q, const sf_pkt *p, int dst);
 
-/* The address part as it is written without the memo. Room: 2 * (6 * 255 + 2) + 64. */
-static char *put_addrs(char *q, const sf_pkt *p)
+/* The address part and the direction as written without the memo. Room:
+ * 2 * (6 * 255 + 2) + 96 (and 158 + 16 for IPs). */
+static char *put_addrs(char *q, const sf_pkt *p, const sf_pinfo *pi)
 {
     SF_JW_LIT(q, ",\"src\":");
     q = put_addr(q, p, 0);
@@ -229,28 +273,31 @@ static char *put_addrs(char *q, const sf_pkt *p)
     SF_JW_LIT(q, ",\"dst\":");
     q = put_addr(q, p, 1);
     SF_JW_LIT(q, ",\"dport\":");
-    return sf_fmt_u32_wide(q, p->dport);
+    q = sf_fmt_u32_wide(q, p->dport);
+    if (!pi)
+        SF_JW_LIT(q, ",\"dir\":null,\"flags\":\"");
+    else if (pi->dir)
+        SF_JW_LIT(q, ",\"dir\":\"s2c\",\"flags\":\"");
+    else
+        SF_JW_LIT(q, ",\"dir\":\"c2s\",\"flags\":\"");
+    return q;
 }
 
 /* Fill e for p (no host names). */
-static __attribute__((noinline)) void je_fill(jep *e, const sf_pkt *p, uint64_t conn)
+static __attribute__((noinline)) void je_fill(jep *e, const sf_pkt *p, const sf_pinfo *pi)
 {
-    char b[2 * 64 + 64 + 16];
-    memset(e, 0, sizeof *e);
-    e->conn = conn;
+    e->conn = pi->conn;
     memcpy(e->addr, p->src, 16);
     memcpy(e->addr + 2, p->dst, 16);
     e->ports = (uint32_t)p->sport | (uint32_t)p->dport << 16;
-    e->ipver = p->ipver;
-    if (conn >= UINT64_C(10000000000000000))
+    e->vd = (uint16_t)(p->ipver | pi->dir << 8);
+    e->nxt_len = 0;
+    e->len = 0;
+    if (pi->conn >= UINT64_C(10000000000000000))
         return;                              /* len 0: not kept */
-    e->clen = (uint8_t)(sf_fmt_u64(b, conn) - b);
-    memcpy(e->ctxt, b, e->clen);
-    size_t n = (size_t)(put_addrs(b, p) - b);
-    if (n <= JE_TXT) {
-        memcpy(e->txt, b, n);
-        e->len = (uint8_t)n;
-    }
+    e->clen = (uint8_t)(sf_fmt_u64(e->ctxt, pi->conn) - e->ctxt);
+    /* IPs only: at most 158 bytes, and 16 of scratch past the ports */
+    e->len = (uint8_t)(put_addrs(e->txt, p, pi) - e->txt);
 }
 
 /* Decimal of v; the one-digit values (steps, scales, most relative numbers
@@ -442,7 +489,8 @@ static void jv_packet(void *self, const sf_pkt *p, const sf_pinfo *pi)
         return;
     if (v->only_conn >= 0 && (!pi || pi->conn != (uint64_t)v->only_conn))
         return;
-    char *q0 = sf_out_reserve(v->out, JV_PKT_MAX);
+    sf_out *o = v->out;                  /* sf_out_reserve, its usual case inline */
+    char *q0 = o->len + JV_PKT_MAX <= o->cap ? o->buf + o->len : sf_out_reserve(o, JV_PKT_MAX);
     if (!q0)
         return;
     char *q = q0;
@@ -459,8 +507,8 @@ static void jv_packet(void *self, const sf_pkt *p, const sf_pinfo *pi)
     jep *e = NULL;
     if (pi && !p->src_name && !p->dst_name) {
         e = &v->ep[(pi->conn * 2 + pi->dir) & (JE_SLOTS - 1)];
-        if (je_diff(e, p, pi->conn))
-            je_fill(e, p, pi->conn);
+        if (je_diff(e, p, pi))
+            je_fill(e, p, pi);
         if (!e->len)
             e = NULL;
     }
@@ -479,16 +527,10 @@ static void jv_packet(void *self, const sf_pkt *p, const sf_pinfo *pi)
         q = put_u64_or_null(q, pi != NULL, pi ? pi->conn : 0);
         SF_JW_LIT(q, ",\"ts\":");
         q = put_ts(q, v, p);
-        q = put_addrs(q, p);
+        q = put_addrs(q, p, pi);
     }
-    if (!pi)
-        SF_JW_LIT(q, ",\"dir\":null,\"flags\":\"");
-    else if (pi->dir)
-        SF_JW_LIT(q, ",\"dir\":\"s2c\",\"flags\":\"");
-    else
-        SF_JW_LIT(q, ",\"dir\":\"c2s\",\"flags\":\"");
-    q = put_jn(q, &v->flags[p->flags & 0xff]);   /* tcpdump's letters: the low 8 bits */
-    SF_JW_LIT(q, "\",\"seq\":");
+    char fb[16];                         /* tcpdump's letters: the low 8 bits */
+    PUT_JS(q, &v->flags[p->flags & 0xff], sf_tcpdump_flags(p->flags & 0xff, fb), T_FLAGS);
     q = put_u32(q, p->seq);
     SF_JW_LIT(q, ",\"ack\":");
     q = put_u32(q, p->ack);
@@ -533,21 +575,19 @@ static void jv_packet(void *self, const sf_pkt *p, const sf_pinfo *pi)
         LIT_NULL(q);
     }
     SF_JW_LIT(q, ",\"role\":\"");
-    q = put_role(q, v, pi->role);
-    SF_JW_LIT(q, "\",\"hs_step\":");
+    q = put_role(q, v, pi->role);        /* and T_ROLE */
     q = put_small(q, pi->hs_step);
     SF_JW_LIT(q, ",\"close_step\":");
     q = put_small(q, pi->close_step);
     SF_JW_LIT(q, ",\"client_state\":\"");
+    /* each name with the key text after it (T_CSTATE, T_SSTATE, T_ACK) */
+    static const jslot none;             /* len 0: out of range, written from the name */
     unsigned st = (unsigned)pi->client_state;
-    q = st < SF_ST__COUNT ? put_jn(q, &v->state[st]) : put_s(q, sf_state_name(pi->client_state));
-    SF_JW_LIT(q, "\",\"server_state\":\"");
+    PUT_JS(q, st < SF_ST__COUNT ? &v->cstate[st] : &none, sf_state_name(pi->client_state), T_CSTATE);
     st = (unsigned)pi->server_state;
-    q = st < SF_ST__COUNT ? put_jn(q, &v->state[st]) : put_s(q, sf_state_name(pi->server_state));
-    SF_JW_LIT(q, "\",\"ack_check\":\"");
+    PUT_JS(q, st < SF_ST__COUNT ? &v->sstate[st] : &none, sf_state_name(pi->server_state), T_SSTATE);
     unsigned ak = (unsigned)pi->ack_check;
-    q = ak < JN_ACKS ? put_jn(q, &v->ack[ak]) : put_s(q, sf_ack_check_name(pi->ack_check));
-    SF_JW_LIT(q, "\",\"expected_ack\":");
+    PUT_JS(q, ak < JN_ACKS ? &v->ack[ak] : &none, sf_ack_check_name(pi->ack_check), T_ACK);
     if (pi->ack_check != SF_ACK_OK && pi->ack_check != SF_ACK_PARTIAL && pi->ack_check != SF_ACK_AHEAD) {
         LIT_NULL(q);
     } else if (ra && pi->expected_ack == pi->rel_ack) {   /* the usual full ACK: rel_ack's text */

@@ -75,6 +75,14 @@ static inline char *put_pairs32(char *q, uint32_t v, int n)
 #ifdef SF_FMT_SWAR
 #define swar8_val sf_fmt_swar8_val   /* fmt.h */
 
+#define LEAD(i) ((i) < 10 ? (uint32_t)('0' + (i)) | 1u << 24 \
+                          : (uint32_t)('0' + (i) / 10) | (uint32_t)('0' + (i) % 10) << 8 | 2u << 24)
+#define LEAD8(i) LEAD(i), LEAD((i) + 1), LEAD((i) + 2), LEAD((i) + 3), \
+                 LEAD((i) + 4), LEAD((i) + 5), LEAD((i) + 6), LEAD((i) + 7)
+const uint32_t sf_fmt_lead[43] = {
+    LEAD8(0), LEAD8(8), LEAD8(16), LEAD8(24), LEAD8(32), LEAD(40), LEAD(41), LEAD(42),
+};
+
 static inline uint64_t swar8(uint32_t v)
 {
     return swar8_val(v) | 0x3030303030303030ull;

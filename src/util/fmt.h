@@ -49,6 +49,9 @@ extern const char sf_fmt_digits2[201];   /* "000102...99" */
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define SF_FMT_SWAR 1
+/* The text of 0..42 (the digits of a 32-bit value above the low 8) in the
+ * low bytes as stored, its length (1 or 2) in the top byte. */
+extern const uint32_t sf_fmt_lead[43];
 /* The 8 digit values (0..9, not ASCII) of v < 10^8 in a word, the first in
  * the lowest byte (stored as is on a little-endian machine). SWAR: two
  * 4-digit halves in 32-bit lanes, divided by 100 in each lane (x * 10486 >>
@@ -82,8 +85,9 @@ static inline char *sf_fmt_u32_wide_inl(char *q, uint32_t v)
     }
     uint32_t hi = v / 100000000u;             /* 1 .. 42 */
     uint64_t d = sf_fmt_swar8_val(v - hi * 100000000u) | 0x3030303030303030ull;
-    memcpy(q, sf_fmt_digits2 + 2 * hi + (hi < 10), 2);
-    q += 1 + (hi >= 10);
+    uint32_t w = sf_fmt_lead[hi];             /* its text (past it: overwritten) and length */
+    memcpy(q, &w, 4);
+    q += w >> 24;
     memcpy(q, &d, 8);
     return q + 8;
 }
