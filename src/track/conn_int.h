@@ -133,7 +133,7 @@ typedef struct sf_minirec {
     uint8_t n;                /* packets kept */
     uint8_t reused;           /* it started a new connection on a reused tuple */
     uint8_t opt_used;         /* option bytes kept */
-    uint8_t pad;
+    uint8_t slot;             /* 1 + the e->tmp slot that may hold its state (minirec.c), 0 none */
 } sf_minirec;
 #define SF_MINI1_OPT 20       /* Linux's SYN options */
 #define SF_MINI3_OPT 56       /* SYN, SYN-ACK and ACK with timestamps */

@@ -460,7 +460,7 @@ void sf_engine_packet(sf_engine *e, const sf_pkt *p)
             keep->h.symmetric = r->h.symmetric;
         }
         sf_mini_add(keep, p, d, reused);
-        e->tmp_for[r - e->tmp] = keep->h.self;   /* the slot keeps its state for its next packet */
+        sf_mini_mark(e, r, keep);  /* the slot keeps its state for its next packet */
         h = &keep->h;
     } else {
         h = &r->h;

@@ -34,6 +34,7 @@ struct sf_engine {
                                   * tracked or written (minirec.c) */
     int64_t exp_ended, exp_open; /* expire(): no deadline of list SF_L_ENDED / SF_L_OPEN
                                   * is earlier (lower bounds, exact after each run) */
+    uint32_t tmp_used;           /* bit i: tmp_for[i] != 0 */
     uint32_t tmp_for[SF_TMP_SLOTS]; /* tmp[i] holds the state of this compact record
                                   * (tagged index) after all its packets; 0 = none */
     uint32_t tmp_victim;         /* the slot to reuse next when none is free */
@@ -76,9 +77,11 @@ void sf_mini_replay(sf_engine *e, const sf_minirec *m, sf_rec *r);
  * packet, else rebuilt in a free or reused slot (releasing what it held). */
 sf_rec *sf_mini_state(sf_engine *e, const sf_minirec *m);
 /* A slot of e->tmp for a new compact connection, zeroed and unmarked (what
- * it held is released); the caller marks it (tmp_for) once it holds the
- * state of its record. */
+ * it held is released); the caller marks it (sf_mini_mark) once it holds
+ * the state of its record. */
 sf_rec *sf_mini_slot(sf_engine *e);
+/* Slot r (of e->tmp) holds the state of compact record m after all its packets. */
+void sf_mini_mark(sf_engine *e, const sf_rec *r, sf_minirec *m);
 /* r leaves e->tmp (written, or moved into a full record): unmark its slot;
  * nothing if r is not a slot. */
 void sf_mini_unmark(sf_engine *e, const sf_rec *r);

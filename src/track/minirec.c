@@ -27,14 +27,30 @@ static int mini_cap(const sf_minirec *m) { return m->h.kind == SF_K_MINI3 ? 3 : 
 static uint8_t *mini_opt(sf_minirec *m) { return (uint8_t *)(mini_pkts(m) + mini_cap(m)); }
 static const uint8_t *mini_copt(const sf_minirec *m) { return (const uint8_t *)(mini_cpkts(m) + mini_cap(m)); }
 
-/* The slot marked as holding record self1's state, or -1. */
-static int slot_of(const sf_engine *e, uint32_t self1)
+_Static_assert(SF_TMP_SLOTS <= 32 && SF_TMP_SLOTS < 255, "tmp_used is a 32-bit mask, m->slot a byte");
+
+/* The slot marked as holding m's state, or -1: the one m names, if it is
+ * still marked as m's (a mark is cleared when its record goes, so a
+ * recycled record index cannot match a stale one). */
+static int slot_of(const sf_engine *e, const sf_minirec *m)
 {
-    for (int i = 0; i < SF_TMP_SLOTS; i++)
-        if (e->tmp_for[i] == self1)
-            return i;
-    return -1;
+    const int i = (int)m->slot - 1;
+    return i >= 0 && e->tmp_for[i] == m->h.self ? i : -1;
 }
+
+/* Mark slot i as holding the state of record self1 (0: as free). */
+static void mark(sf_engine *e, int i, uint32_t self1)
+{
+    e->tmp_for[i] = self1;
+    if (self1) {
+        e->tmp_used |= 1u << i;
+        ((sf_minirec *)sf_table_at(&e->t, self1))->slot = (uint8_t)(i + 1);
+    } else {
+        e->tmp_used &= ~(1u << i);
+    }
+}
+
+void sf_mini_mark(sf_engine *e, const sf_rec *r, sf_minirec *m) { mark(e, (int)(r - e->tmp), m->h.self); }
 
 int sf_mini_ok(const sf_engine *e, const sf_pkt *p)
 {
@@ -100,9 +116,9 @@ sf_minirec *sf_mini_grow(sf_engine *e, sf_minirec *m)
     g->m.h.lprev = g->m.h.lnext = 0;
     memcpy(g->p, mini_cpkts(m), m->n * sizeof g->p[0]);
     memcpy(g->opt, mini_copt(m), m->opt_used);
-    const int i = slot_of(e, m->h.self);
+    const int i = slot_of(e, m);
     if (i >= 0)
-        e->tmp_for[i] = g->m.h.self;
+        mark(e, i, g->m.h.self);
     sf_table_remove(&e->t, &m->h);       /* the hash chain now finds g */
     return &g->m;
 }
@@ -161,7 +177,7 @@ void sf_mini_replay(sf_engine *e, const sf_minirec *m, sf_rec *r)
 void sf_mini_unmark(sf_engine *e, const sf_rec *r)
 {
     if (r >= e->tmp && r < e->tmp + SF_TMP_SLOTS)
-        e->tmp_for[r - e->tmp] = 0;
+        mark(e, (int)(r - e->tmp), 0);
 }
 
 void sf_mini_forget(sf_engine *e)
@@ -169,17 +185,20 @@ void sf_mini_forget(sf_engine *e)
     for (int i = 0; i < SF_TMP_SLOTS; i++)
         if (e->tmp_for[i]) {
             sf_eng_release(e, &e->tmp[i]);
-            e->tmp_for[i] = 0;
+            mark(e, i, 0);
         }
 }
 
 sf_rec *sf_mini_slot(sf_engine *e)
 {
-    int i = slot_of(e, 0);
-    if (i < 0) {                     /* none free: the next in turn */
+    const uint32_t all = SF_TMP_SLOTS == 32 ? 0xFFFFFFFFu : (1u << SF_TMP_SLOTS) - 1u;
+    int i;
+    if (e->tmp_used != all) {        /* the lowest free one */
+        i = __builtin_ctz(~e->tmp_used & all);
+    } else {                         /* none free: the next in turn */
         i = (int)(e->tmp_victim++ % SF_TMP_SLOTS);
         sf_eng_release(e, &e->tmp[i]);
-        e->tmp_for[i] = 0;
+        mark(e, i, 0);
     }
     memset(&e->tmp[i], 0, sizeof e->tmp[i]);
     return &e->tmp[i];
@@ -187,13 +206,13 @@ sf_rec *sf_mini_slot(sf_engine *e)
 
 sf_rec *sf_mini_state(sf_engine *e, const sf_minirec *m)
 {
-    int i = slot_of(e, m->h.self);
+    int i = slot_of(e, m);
     if (i >= 0)
         return &e->tmp[i];
     sf_rec *r = sf_mini_slot(e);
     r->h = m->h;
     sf_mini_replay(e, m, r);
-    e->tmp_for[r - e->tmp] = m->h.self;
+    mark(e, (int)(r - e->tmp), m->h.self);
     return r;
 }
 
@@ -203,7 +222,7 @@ sf_rec *sf_mini_promote(sf_engine *e, sf_minirec *m)
     if (!h)
         return NULL;
     sf_rec *r = (sf_rec *)h;
-    const int i = slot_of(e, m->h.self);
+    const int i = slot_of(e, m);
     if (i >= 0) {                    /* the state is at hand: it moves (no self-pointers) */
         sf_rhdr link = r->h;
         *r = e->tmp[i];
@@ -212,7 +231,7 @@ sf_rec *sf_mini_promote(sf_engine *e, sf_minirec *m)
         r->h.client_is_a = m->h.client_is_a;
         r->h.symmetric = m->h.symmetric;
         r->h.last_ns = m->h.last_ns;
-        e->tmp_for[i] = 0;           /* the slot no longer owns what it points to */
+        mark(e, i, 0);               /* the slot no longer owns what it points to */
     } else {
         sf_mini_replay(e, m, r);
     }
