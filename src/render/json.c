@@ -308,6 +308,12 @@ static inline char *put_u32(char *q, uint32_t v)
     return sf_fmt_u32_wide_inl(q, v);
 }
 
+/* Value i of r when v (its value) is below 10^8, else v another way. Room: 16. */
+static inline char *put_d4(char *q, const sf_dig4 *r, int i, uint32_t v)
+{
+    return v < 100000000u ? sf_dig4_put(q, r, i) : sf_fmt_u32_wide(q, v);
+}
+
 /* The same for the values that are one digit nearly always (steps, scale). */
 static inline char *put_small(char *q, uint32_t v)
 {
@@ -451,7 +457,8 @@ static char *packet_app(char *q, const sf_appinfo *a)
 
 /* The packet's "ts" value: as sf_jw_ts, with the text of the seconds kept
  * from the previous packet (most share it). Room: 40. */
-static inline __attribute__((always_inline)) char *put_ts(char *q, json_view *v, const sf_pkt *p)
+static inline __attribute__((always_inline)) char *put_ts(char *q, json_view *v, const sf_pkt *p,
+                                                          const sf_dig4 *da)
 {
     const sf_time *t = &p->ts;
     if (p->ts_missing) {
@@ -470,7 +477,13 @@ static inline __attribute__((always_inline)) char *put_ts(char *q, json_view *v,
     }
     memcpy(q, v->ts_txt, sizeof v->ts_txt);
     q += v->ts_len;
-    q = t->prec == 6 ? sf_fmt_digits6_inl(q, t->nsec / 1000u) : sf_fmt_digits9_inl(q, t->nsec);
+    /* the fraction: value 3 of da (the microseconds, or the nanoseconds below 10^8) */
+    if (t->prec == 6) {
+        q = sf_dig4_put6(q, da, 3);
+    } else {
+        *q++ = (char)('0' + t->nsec / 100000000u);
+        q = sf_dig4_put8(q, da, 3);
+    }
     *q++ = '"';
     return q;
 }
@@ -504,6 +517,13 @@ static void jv_packet(void *self, const sf_pkt *p, const sf_pinfo *pi)
     v->fr_last = p->frame;
     memcpy(q, v->fr_txt, sizeof v->fr_txt);
     q += v->fr_len;
+    /* four numbers formatted at once: seq and ack below their leading 1-2
+     * digits, win, and the ts fraction (for put_ts) */
+    const uint32_t tn = p->ts.nsec;
+    const uint32_t shi = p->seq / 100000000u, ahi = p->ack / 100000000u;
+    sf_dig4 da;
+    sf_fmt_dig4(&da, p->seq - shi * 100000000u, p->ack - ahi * 100000000u, p->win,
+                p->ts.prec == 6 ? tn / 1000u : tn % 100000000u);
     jep *e = NULL;
     if (pi && !p->src_name && !p->dst_name) {
         e = &v->ep[(pi->conn * 2 + pi->dir) & (JE_SLOTS - 1)];
@@ -517,7 +537,7 @@ static void jv_packet(void *self, const sf_pkt *p, const sf_pinfo *pi)
         memcpy(q, e->ctxt, sizeof e->ctxt);
         q += e->clen;
         SF_JW_LIT(q, ",\"ts\":");
-        q = put_ts(q, v, p);
+        q = put_ts(q, v, p, &da);
         memcpy(q, e->txt, JE_COPY);
         if (e->len > JE_COPY)
             memcpy(q + JE_COPY, e->txt + JE_COPY, JE_TXT - JE_COPY);
@@ -526,23 +546,27 @@ static void jv_packet(void *self, const sf_pkt *p, const sf_pinfo *pi)
         SF_JW_LIT(q, ",\"conn\":");
         q = put_u64_or_null(q, pi != NULL, pi ? pi->conn : 0);
         SF_JW_LIT(q, ",\"ts\":");
-        q = put_ts(q, v, p);
+        q = put_ts(q, v, p, &da);
         q = put_addrs(q, p, pi);
     }
     char fb[16];                         /* tcpdump's letters: the low 8 bits */
     PUT_JS(q, &v->flags[p->flags & 0xff], sf_tcpdump_flags(p->flags & 0xff, fb), T_FLAGS);
-    q = put_u32(q, p->seq);
+    q = sf_dig4_put_hi(q, &da, 0, shi);
     SF_JW_LIT(q, ",\"ack\":");
-    q = put_u32(q, p->ack);
+    q = sf_dig4_put_hi(q, &da, 1, ahi);
     SF_JW_LIT(q, ",\"win\":");
-    q = put_u32(q, p->win);
+    q = sf_dig4_put(q, &da, 2);
     SF_JW_LIT(q, ",\"len\":");
-    q = put_u32(q, pi ? pi->len : p->len);
     if (!pi) {
+        q = put_u32(q, p->len);
         SF_JW_LIT(q, "}\n");
         sf_out_commit(v->out, (size_t)(q - q0));
         return;
     }
+    /* four more at once: len, rel_ack, nxtseq, calc_window */
+    sf_dig4 db;
+    sf_fmt_dig4(&db, pi->len, pi->rel_ack, pi->nxtseq, pi->calc_window);
+    q = put_d4(q, &db, 0, pi->len);
     int rv = pi->rel_valid;
     SF_JW_LIT(q, ",\"rel_seq\":");
     if (!rv) {
@@ -557,7 +581,7 @@ static void jv_packet(void *self, const sf_pkt *p, const sf_pinfo *pi)
     char *ra = NULL;                       /* the text of rel_ack, when written */
     if (rv && (p->flags & SF_TH_ACK)) {
         ra = q;
-        q = put_u32(q, pi->rel_ack);
+        q = put_d4(q, &db, 1, pi->rel_ack);
     } else {
         LIT_NULL(q);
     }
@@ -565,7 +589,7 @@ static void jv_packet(void *self, const sf_pkt *p, const sf_pinfo *pi)
     SF_JW_LIT(q, ",\"nxtseq\":");
     if (rv) {
         char *t = q;
-        q = put_u32(q, pi->nxtseq);
+        q = put_d4(q, &db, 2, pi->nxtseq);
         if (e) {
             e->nxt = pi->nxtseq;
             e->nxt_len = (uint8_t)(q - t);
@@ -630,7 +654,7 @@ static void jv_packet(void *self, const sf_pkt *p, const sf_pinfo *pi)
     else
         LIT_NULL(q);
     SF_JW_LIT(q, ",\"calc_window\":");
-    q = put_u32(q, pi->calc_window); /* raw window when the scale is unknown (win_scale -1), as tshark */
+    q = put_d4(q, &db, 3, pi->calc_window); /* raw window when the scale is unknown (win_scale -1), as tshark */
     SF_JW_LIT(q, ",\"win_scale\":");
     int ws = pi->win_scale;                 /* -2 .. 14 */
     if (ws < 0) {
