@@ -510,13 +510,22 @@ static void jv_packet(void *self, const sf_pkt *p, const sf_pinfo *pi)
     SF_JW_LIT(q, "{\"type\":\"packet\",\"frame\":");
     /* the frame number: most often the previous one plus one, whose text
      * then needs its last digit raised (unless it is a 9) */
-    if (p->frame == v->fr_last + 1 && v->fr_txt[v->fr_len - 1] != '9')
-        v->fr_txt[v->fr_len - 1]++;
-    else
-        v->fr_len = (uint8_t)(sf_fmt_u64(v->fr_txt, p->frame) - v->fr_txt);
-    v->fr_last = p->frame;
-    memcpy(q, v->fr_txt, sizeof v->fr_txt);
-    q += v->fr_len;
+    {
+        /* (the text is copied out before its digit is raised in both copies:
+         * a byte store then a wider load of the same bytes would wait for
+         * the store) */
+        unsigned n = v->fr_len;
+        char c = v->fr_txt[n - 1];
+        memcpy(q, v->fr_txt, sizeof v->fr_txt);
+        if (p->frame == v->fr_last + 1 && c != '9') {
+            q[n - 1] = v->fr_txt[n - 1] = (char)(c + 1);
+        } else {
+            n = v->fr_len = (uint8_t)(sf_fmt_u64(v->fr_txt, p->frame) - v->fr_txt);
+            memcpy(q, v->fr_txt, sizeof v->fr_txt);
+        }
+        v->fr_last = p->frame;
+        q += n;
+    }
     /* four numbers formatted at once: seq and ack below their leading 1-2
      * digits, win, and the ts fraction (for put_ts) */
     const uint32_t tn = p->ts.nsec;
@@ -578,23 +587,36 @@ static void jv_packet(void *self, const sf_pkt *p, const sf_pinfo *pi)
         q = put_u32(q, pi->rel_seq);
     }
     SF_JW_LIT(q, ",\"rel_ack\":");
-    char *ra = NULL;                       /* the text of rel_ack, when written */
-    if (rv && (p->flags & SF_TH_ACK)) {
-        ra = q;
-        q = put_d4(q, &db, 1, pi->rel_ack);
+    /* rel_ack and nxtseq (below 10^8: always but in odd captures) are kept
+     * as words too: expected_ack and the memo reuse them (a copy read back
+     * from the output just written would wait for those stores) */
+    const int ra = rv && (p->flags & SF_TH_ACK);    /* rel_ack written (not null) */
+    uint64_t raw = 0;
+    unsigned ran = 0;                      /* rel_ack's word and length; 0: not kept */
+    if (ra && pi->rel_ack < 100000000u) {
+        raw = sf_dig4_word(&db, 1, &ran);
+        memcpy(q, &raw, 8);
+        q += ran;
+    } else if (ra) {
+        q = sf_fmt_u32_wide(q, pi->rel_ack);
     } else {
         LIT_NULL(q);
     }
-    size_t ral = (size_t)(q - ra);
     SF_JW_LIT(q, ",\"nxtseq\":");
-    if (rv) {
-        char *t = q;
-        q = put_d4(q, &db, 2, pi->nxtseq);
-        if (e) {
+    if (rv && pi->nxtseq < 100000000u) {
+        unsigned n;
+        uint64_t w = sf_dig4_word(&db, 2, &n);
+        memcpy(q, &w, 8);
+        q += n;
+        if (e) {                           /* into the memo */
             e->nxt = pi->nxtseq;
-            e->nxt_len = (uint8_t)(q - t);
-            memcpy(e->nxt_txt, t, sizeof e->nxt_txt);   /* put_u32 writes 16 bytes at most */
+            e->nxt_len = (uint8_t)n;
+            memcpy(e->nxt_txt, &w, 8);
         }
+    } else if (rv) {
+        q = sf_fmt_u32_wide(q, pi->nxtseq);
+        if (e)
+            e->nxt_len = 0;
     } else {
         LIT_NULL(q);
     }
@@ -614,9 +636,9 @@ static void jv_packet(void *self, const sf_pkt *p, const sf_pinfo *pi)
     PUT_JS(q, ak < JN_ACKS ? &v->ack[ak] : &none, sf_ack_check_name(pi->ack_check), T_ACK);
     if (pi->ack_check != SF_ACK_OK && pi->ack_check != SF_ACK_PARTIAL && pi->ack_check != SF_ACK_AHEAD) {
         LIT_NULL(q);
-    } else if (ra && pi->expected_ack == pi->rel_ack) {   /* the usual full ACK: rel_ack's text */
-        memcpy(q, ra, 16);
-        q += ral;
+    } else if (ran && pi->expected_ack == pi->rel_ack) {   /* the usual full ACK: rel_ack's text */
+        memcpy(q, &raw, 8);
+        q += ran;
     } else {
         q = put_u32(q, pi->expected_ack);
     }

@@ -173,13 +173,21 @@ static inline void sf_fmt_dig4(sf_dig4 *r, uint32_t a, uint32_t b, uint32_t c, u
 #endif
 
 #ifdef SF_FMT_DIG4
+/* The text of value i of r without its leading zeros, in a word as stored
+ * (the bytes past it zero), and its length in *n (1..8). */
+static inline uint64_t sf_dig4_word(const sf_dig4 *r, int i, unsigned *n)
+{
+    unsigned lz = (unsigned)__builtin_ctz((r->nz >> (8 * i)) | 0x80u);
+    *n = 8 - lz;
+    return r->d[i] >> (8 * lz);
+}
 /* Value i of r without its leading zeros (one digit at least). Room: 8. */
 static inline char *sf_dig4_put(char *q, const sf_dig4 *r, int i)
 {
-    unsigned lz = (unsigned)__builtin_ctz((r->nz >> (8 * i)) | 0x80u);
-    uint64_t d = r->d[i] >> (8 * lz);
+    unsigned n;
+    uint64_t d = sf_dig4_word(r, i, &n);
     memcpy(q, &d, 8);
-    return q + 8 - lz;
+    return q + n;
 }
 /* All 8 digits of value i. Room: 8. */
 static inline char *sf_dig4_put8(char *q, const sf_dig4 *r, int i)
@@ -213,6 +221,14 @@ typedef struct sf_dig4 {
 static inline void sf_fmt_dig4(sf_dig4 *r, uint32_t a, uint32_t b, uint32_t c, uint32_t d)
 {
     r->v[0] = a, r->v[1] = b, r->v[2] = c, r->v[3] = d;
+}
+static inline uint64_t sf_dig4_word(const sf_dig4 *r, int i, unsigned *n)
+{
+    char b[16] = { 0 };
+    uint64_t d;
+    *n = (unsigned)(sf_fmt_u32(b, r->v[i]) - b);
+    memcpy(&d, b, 8);
+    return d;
 }
 static inline char *sf_dig4_put(char *q, const sf_dig4 *r, int i) { return sf_fmt_u32(q, r->v[i]); }
 static inline char *sf_dig4_put8(char *q, const sf_dig4 *r, int i) { return sf_fmt_digits(q, r->v[i], 8); }
