@@ -52,9 +52,11 @@ typedef struct jrole {
 #define JN_ACKS 8        /* ack checks: 5 named, the rest "unknown" */
 struct sf_jpkt {
     jslot flags[256];             /* TCP flags as tcpdump writes them ("none" for 0), T_FLAGS */
-    jslot cstate[SF_ST__COUNT];   /* client state, T_CSTATE */
-    jslot sstate[SF_ST__COUNT];   /* server state, T_SSTATE */
-    jslot ack[JN_ACKS];           /* T_ACK */
+    /* the last slot of cstate, sstate and ack: any value out of range ("unknown") */
+    jslot cstate[SF_ST__COUNT + 1];   /* client state, T_CSTATE */
+    jslot sstate[SF_ST__COUNT + 1];   /* server state, T_SSTATE */
+    jslot ack[JN_ACKS + 1];       /* T_ACK */
+    int slots_ok;                 /* all of them hold their text (they fit) */
     jname an[SF_AN__COUNT];       /* quoted: "\"retransmission\"" */
     jrole role[JN_ROLES];         /* filled on first use */
     struct jep *ep;               /* the address memo (below), JE_SLOTS entries */
@@ -126,12 +128,17 @@ static void jv_tables(sf_jpkt *v)
     char fb[16];
     for (unsigned f = 0; f < 256; f++)   /* at most 8 letters: always fits a slot */
         js_set(&v->flags[f], sf_tcpdump_flags((uint16_t)f, fb), T_FLAGS);
-    for (unsigned i = 0; i < SF_ST__COUNT; i++) {
+    for (unsigned i = 0; i <= SF_ST__COUNT; i++) {
         js_set(&v->cstate[i], sf_state_name((sf_state)i), T_CSTATE);
         js_set(&v->sstate[i], sf_state_name((sf_state)i), T_SSTATE);
     }
-    for (unsigned i = 0; i < JN_ACKS; i++)
+    for (unsigned i = 0; i <= JN_ACKS; i++)
         js_set(&v->ack[i], sf_ack_check_name((sf_ack_check)i), T_ACK);
+    v->slots_ok = 1;
+    for (unsigned i = 0; i <= SF_ST__COUNT; i++)
+        v->slots_ok &= v->cstate[i].len && v->sstate[i].len;
+    for (unsigned i = 0; i <= JN_ACKS; i++)
+        v->slots_ok &= v->ack[i].len != 0;
     for (unsigned i = 0; i < SF_AN__COUNT; i++)
         jn_set(&v->an[i], sf_an_name(i), 1);
 }
@@ -564,14 +571,25 @@ void sf_jv_packet(void *self, const sf_pkt *p, const sf_pinfo *pi)
     SF_JW_LIT(q, ",\"close_step\":");
     q = put_small(q, pi->close_step);
     SF_JW_LIT(q, ",\"client_state\":\"");
-    /* each name with the key text after it (T_CSTATE, T_SSTATE, T_ACK) */
-    static const jslot none;             /* len 0: out of range, written from the name */
-    unsigned st = (unsigned)pi->client_state;
-    PUT_JS(q, st < SF_ST__COUNT ? &v->cstate[st] : &none, sf_state_name(pi->client_state), T_CSTATE);
-    st = (unsigned)pi->server_state;
-    PUT_JS(q, st < SF_ST__COUNT ? &v->sstate[st] : &none, sf_state_name(pi->server_state), T_SSTATE);
+    /* each name with the key text after it (T_CSTATE, T_SSTATE, T_ACK); an
+     * out-of-range value takes the last slot */
+    unsigned cs = (unsigned)pi->client_state, ss = (unsigned)pi->server_state;
     unsigned ak = (unsigned)pi->ack_check;
-    PUT_JS(q, ak < JN_ACKS ? &v->ack[ak] : &none, sf_ack_check_name(pi->ack_check), T_ACK);
+    cs = cs < SF_ST__COUNT ? cs : SF_ST__COUNT;
+    ss = ss < SF_ST__COUNT ? ss : SF_ST__COUNT;
+    ak = ak < JN_ACKS ? ak : JN_ACKS;
+    if (v->slots_ok) {                   /* always (the vocabularies are short) */
+        memcpy(q, v->cstate[cs].s, JS_CAP);
+        q += v->cstate[cs].len;
+        memcpy(q, v->sstate[ss].s, JS_CAP);
+        q += v->sstate[ss].len;
+        memcpy(q, v->ack[ak].s, JS_CAP);
+        q += v->ack[ak].len;
+    } else {
+        PUT_JS(q, &v->cstate[cs], sf_state_name((sf_state)cs), T_CSTATE);
+        PUT_JS(q, &v->sstate[ss], sf_state_name((sf_state)ss), T_SSTATE);
+        PUT_JS(q, &v->ack[ak], sf_ack_check_name((sf_ack_check)ak), T_ACK);
+    }
     if (pi->ack_check != SF_ACK_OK && pi->ack_check != SF_ACK_PARTIAL && pi->ack_check != SF_ACK_AHEAD) {
         LIT_NULL(q);
     } else if (ran && pi->expected_ack == pi->rel_ack) {   /* the usual full ACK: rel_ack's text */
