@@ -104,6 +104,60 @@ static void dur_printf(char *b, size_t n, int64_t ns)
     }
 }
 
+/* The json view's number writers (fmt.h): four values at once
+ * (sf_fmt_dig4, SSE2 or the plain fallback) and the inline 32-bit writer,
+ * against printf on the edges of every digit count and on 400k values of a
+ * fixed pseudo-random sequence. */
+static uint32_t dig_case(uint32_t i, uint64_t *x)
+{
+    static const uint32_t edge[] = { 0, 1, 9, 10, 99, 100, 999, 1000, 9999, 10000, 99999, 100000, 999999,
+                                     1000000, 9999999, 10000000, 99999999, 100000000, 999999999,
+                                     1000000000, 4294967295u, 4200000000u, 2147483648u };
+    if (i < sizeof edge / sizeof edge[0])
+        return edge[i];
+    *x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;    /* xorshift64 */
+    uint32_t v = (uint32_t)*x;
+    return (i & 3) == 0 ? v : (i & 3) == 1 ? v % 100000000u : (i & 3) == 2 ? v % 100000u : v % 1000u;
+}
+
+TEST(fmt_dig4_and_u32_wide_match_printf)
+{
+    uint64_t x = 88172645463325252ull;
+    int bad = 0;
+    for (uint32_t i = 0; i < 400000 && bad < 5; i += 4) {
+        uint32_t v[4], lo[4];
+        for (int k = 0; k < 4; k++) {
+            v[k] = dig_case(i + (uint32_t)k, &x);
+            lo[k] = v[k] % 100000000u;
+        }
+        sf_dig4 r;
+        sf_fmt_dig4(&r, lo[0], lo[1], lo[2], lo[3]);
+        for (int k = 0; k < 4; k++) {
+            char want[32], got[32];
+            memset(got, 0, sizeof got);
+            /* value without leading zeros, all 8 digits, the last 6, a full 32-bit value */
+            snprintf(want, sizeof want, "%u", lo[k]);
+            *sf_dig4_put(got, &r, k) = 0;
+            if (strcmp(got, want)) { bad++; T_EQ_STR(got, want); }
+            snprintf(want, sizeof want, "%08u", lo[k]);
+            *sf_dig4_put8(got, &r, k) = 0;
+            if (strcmp(got, want)) { bad++; T_EQ_STR(got, want); }
+            snprintf(want, sizeof want, "%06u", lo[k] % 1000000u);
+            sf_dig4 r6;
+            sf_fmt_dig4(&r6, lo[k] % 1000000u, 0, 0, 0);
+            *sf_dig4_put6(got, &r6, 0) = 0;
+            if (strcmp(got, want)) { bad++; T_EQ_STR(got, want); }
+            snprintf(want, sizeof want, "%u", v[k]);
+            *sf_dig4_put_hi(got, &r, k, v[k] / 100000000u) = 0;
+            if (strcmp(got, want)) { bad++; T_EQ_STR(got, want); }
+            memset(got, 0, sizeof got);
+            *sf_fmt_u32_wide_inl(got, v[k]) = 0;
+            if (strcmp(got, want)) { bad++; T_EQ_STR(got, want); }
+        }
+    }
+    T_EQ_INT(bad, 0);
+}
+
 TEST(fmt_dur_matches_printf)
 {
     char b[SF_FMT_DUR_MAX + 1], want[64];
