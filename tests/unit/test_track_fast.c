@@ -1,0 +1,142 @@
+/* \summary: unit tests of the engine's steady-state fast paths (track/fast.h) against the general code */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "t.h"
+#include "../../src/track/track.h"
+#include "../../src/track/engine_int.h"
+
+enum { S = SF_TH_SYN, A = SF_TH_ACK, F = SF_TH_FIN, R = SF_TH_RST, P = SF_TH_PSH };
+
+/* ---- fast.h: each steady-state fast path does what the general code does ---- */
+#include "../../src/track/fast.h"
+
+static uint64_t fz_state = 88172645463325252ull;
+static uint32_t fz(uint32_t n)     /* xorshift64: 0 .. n-1 */
+{
+    fz_state ^= fz_state << 13;
+    fz_state ^= fz_state >> 7;
+    fz_state ^= fz_state << 17;
+    return (uint32_t)(fz_state % n);
+}
+/* a number near x: mostly equal or a little above/below, sometimes far */
+static uint32_t fz_near(uint32_t x)
+{
+    switch (fz(6)) {
+    case 0: return x;
+    case 1: return x + fz(3000);
+    case 2: return x - fz(3000);
+    case 3: return x + 1;
+    case 4: return x - 1;
+    default: return fz(0xffffffffu) + fz(2);
+    }
+}
+
+TEST(track_fast_paths_match_general)
+{
+    static const uint16_t flags[] = { A, A, A, P | A, A | 0x40, 0, P, S, S | A, F | A, R, R | A, F | R | A };
+    static const uint8_t st[] = { SF_ST_ESTABLISHED, SF_ST_ESTABLISHED, SF_ST_ESTABLISHED, SF_ST_SYN_SENT,
+                                  SF_ST_SYN_RECEIVED, SF_ST_FIN_WAIT_1, SF_ST_CLOSE_WAIT, SF_ST_CLOSED };
+    static const uint8_t zst[] = { Z_ESTABLISHED, Z_ESTABLISHED, Z_ESTABLISHED, Z_INACTIVE, Z_PARTIAL,
+                                   Z_SYN_SENT, Z_SYN_ACK_SENT, Z_CLOSED, Z_RESET };
+    static sf_rec base, fa, ge;
+    sf_pinfo pf, pg;
+    int fast[3] = { 0, 0, 0 }, steady = 0;
+    for (int it = 0; it < 200000; it++) {
+        memset(&base, 0, sizeof base);
+        const uint32_t s0 = fz(0xffffffffu), a0 = fz(0xffffffffu);
+        for (int i = 0; i < 2; i++) {
+            sf_dir *D = &base.d[i];
+            const uint32_t x = i ? a0 : s0;
+            D->fl = (uint16_t)(fz(4) ? (SF_DF_BASE | SF_DF_NXT | SF_DF_SENT | (fz(2) ? SF_DF_DATA : 0) |
+                                        (fz(8) ? 0 : SF_DF_FIN) | (fz(8) ? 0 : SF_DF_ACKED_FIN))
+                                     : fz(512));
+            D->st = st[fz(sizeof st)];
+            D->base = fz_near(x);
+            D->nxt = fz_near(x);
+            D->isn = fz_near(x);
+            D->fin_seq = fz_near(x);
+            D->data_end = fz_near(x);
+            sf_zep *Z = &base.z.ep[i];
+            Z->state = zst[fz(sizeof zst)];
+            Z->prev_state = zst[fz(sizeof zst)];
+            Z->start = fz_near(x);
+            Z->last = fz_near(x);
+            Z->ackseq = fz_near(x);
+            Z->gap_to = fz_near(x);
+            Z->cnt[fz(3)] = fz(12);
+            Z->exp[fz(3)] = (uint8_t)fz(3);
+        }
+        base.z.orig_dir = (uint8_t)fz(2);
+        base.z.seen = fz(4) ? 0 : (uint32_t)fz(0xffffffffu);
+        base.z.hlen = (uint8_t)fz(SF_ZEEK_HMAX + 1);
+        memset(base.z.hist, 'x', base.z.hlen);
+        base.cf = (uint16_t)(fz(2) ? 0 : fz(1u << 15));
+        /* reachable states only: a first FIN is some side's FIN */
+        if (!(base.d[0].fl & SF_DF_FIN))
+            base.cf &= (uint16_t)~SF_CF_FIN1_CLIENT;
+        if (!(base.d[1].fl & SF_DF_FIN))
+            base.cf &= (uint16_t)~SF_CF_FIN1_SERVER;
+        base.completeness = (uint8_t)fz(64);
+        base.mru_syn_ns = fz(2) ? 0 : 1000000000LL + fz(1000);
+        base.irtt_ns = fz(2) ? -1 : (int64_t)fz(1000);
+
+        const int d = (int)fz(2);
+        sf_pkt p;
+        memset(&p, 0, sizeof p);
+        p.flags = flags[fz(sizeof flags / sizeof flags[0])];
+        p.seq = fz_near(d ? a0 : s0);
+        p.ack = fz(16) ? fz_near(d ? s0 : a0) : 0;
+        p.win = (uint16_t)(fz(8) ? 1000 : 0);
+        p.hlen = (uint16_t)(fz(8) ? 20 : 16);
+        p.ts.sec = 1;
+        p.ts.nsec = fz(3) ? 0 : fz(2000);
+        p.ts_missing = (uint8_t)(fz(8) == 0);
+        const uint32_t seglen = fz(2) ? 0 : fz(1500);
+        const int have = fz(8) != 0, first = fz(8) == 0;
+
+        /* state.c */
+        fa = ge = base;
+        memset(&pf, 0, sizeof pf);
+        memset(&pg, 0, sizeof pg);
+        if (sf_state_fast(&fa, d, &p, seglen, &pf)) {
+            fast[0]++;
+            sf_state_packet(&ge, d, &p, seglen, &pg);
+            T_CHECK(!memcmp(&fa, &ge, sizeof fa) && !memcmp(&pf, &pg, sizeof pf));
+        } else {
+            T_CHECK(!memcmp(&fa, &base, sizeof fa));
+        }
+        /* seqnum.c */
+        fa = ge = base;
+        memset(&pf, 0, sizeof pf);
+        memset(&pg, 0, sizeof pg);
+        if (sf_seq_fast(&fa, d, &p, first, seglen, have, &pf)) {
+            fast[1]++;
+            sf_seq_packet(&ge, d, &p, first, seglen, have, &pg);
+            T_CHECK(!memcmp(&fa, &ge, sizeof fa) && !memcmp(&pf, &pg, sizeof pf));
+        } else {
+            T_CHECK(!memcmp(&fa, &base, sizeof fa));
+        }
+        /* zeek.c */
+        fa = ge = base;
+        if (sf_zeek_fast(&fa, d, &p, seglen)) {
+            fast[2]++;
+            sf_zeek_packet(&ge, d, &p, seglen);
+            T_CHECK(!memcmp(&fa, &ge, sizeof fa));
+        } else {
+            T_CHECK(!memcmp(&fa, &base, sizeof fa));
+        }
+        /* SF_CF_STEADY: with the record steady and such a packet, all three
+         * apply, and the record stays steady */
+        if (sf_steady(&base) && sf_steady_packet(&p, have)) {
+            steady++;
+            fa = base;
+            T_CHECK(sf_state_fast(&fa, d, &p, seglen, &pf) && sf_seq_fast(&fa, d, &p, 0, seglen, have, &pf) &&
+                    sf_zeek_fast(&fa, d, &p, seglen) && sf_steady(&fa));
+        }
+        if (t_failed_checks)
+            break;
+    }
+    /* the fast paths were taken often enough to mean something */
+    T_CHECK(fast[0] > 5000 && fast[1] > 5000 && fast[2] > 5000 && steady > 1000);
+}
