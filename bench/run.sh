@@ -62,7 +62,15 @@ cap concd-base --concurrent "$DBASE" --data
 cap concd-max --concurrent "$DMAX" --data
 C1=$O/bench-1x.pcap
 
-warm() { cat "$@" > /dev/null; cat "$@" > /dev/null; }
+# Page cache in the same state for every capture: the file's cached pages
+# dropped (dd iflag=nocache), then read twice. The mmap reader's mapped pages
+# count in RSS, and how many depends on the size of the page cache's folios,
+# which differs between a file just written by gen and one read back (seen:
+# 20.5 vs 23.7 MiB for the same run of conns on the 1x capture).
+warm() {
+  for f in "$@"; do dd if="$f" iflag=nocache count=0 status=none 2>/dev/null || true; done
+  cat "$@" > /dev/null; cat "$@" > /dev/null
+}
 # m ID RUNS CMD... : time CMD (stdout to /dev/null), record "ID median min max rsskib exit runs cpu"
 m() {
   id=$1; n=$2; shift 2
