@@ -17,14 +17,12 @@ typedef struct sf_backend {
     void *st;
     sf_src_rc (*next)(void *st, sf_pkt *out, char *err, size_t errlen);
     void (*close)(void *st);
-    /* Optional (NULL = one per delivered record): frames consumed from this
-     * input so far, counting those a BPF filter skipped, so that frame
-     * numbers stay the input's own numbering. source.c zeroes the struct
+    /* Optional (NULL = one per delivered record): the backend's count of
+     * frames consumed from this input so far, counting those a BPF filter
+     * skipped, so that frame numbers stay the input's own numbering; read
+     * in place (it is read for every packet). source.c zeroes the struct
      * before calling an open function. */
-    uint64_t (*consumed)(void *st);
-    /* Optional, faster than consumed() on the per-packet path: the counter
-     * consumed() returns, read in place (both pcap readers keep one). */
-    const uint64_t *consumed_p;
+    const uint64_t *consumed;
     /* Optional (NULL = never): 1 if the SF_SRC_ERROR just returned was about
      * the record delivered before it (e.g. its caplen exceeded the snaplen)
      * and the input goes on; 0 if the input is finished. */
@@ -43,34 +41,36 @@ static inline int sf_backend_filter(pcap_t *p, int dlt, const char *filter, stru
     return -1;
 }
 
-/* Deliver a captured frame: its time (frac_ns: nanoseconds, or a broken
- * file's out-of-range field, kept as tcpdump shows it), lengths, and the
- * decoded record (sf_decode clears the rest; no memset needed). */
-static inline void sf_backend_frame(sf_pkt *out, int64_t sec, long frac_ns, int prec, uint32_t caplen,
-                                    uint32_t wirelen, int dlt, const uint8_t *data)
+/* Deliver a captured frame: its time (nsec; td_usec, the microseconds
+ * tcpdump prints, packet.h), lengths, and the decoded record (sf_decode
+ * clears the rest; no memset needed). */
+static inline void sf_backend_frame_td(sf_pkt *out, int64_t sec, uint32_t nsec, int prec, uint32_t td_usec,
+                                       uint32_t caplen, uint32_t wirelen, int dlt, const uint8_t *data)
 {
     out->ts.sec = sec;
-    out->ts.nsec = (uint32_t)frac_ns;
+    out->ts.nsec = nsec;
     out->ts.prec = (uint8_t)prec;
-    out->ts_td_usec = (uint32_t)(frac_ns / 1000);
+    out->ts_td_usec = td_usec;
     out->caplen = caplen;
     out->wirelen = wirelen;
     sf_decode(out, dlt, data);
 }
 
+/* The same from frac_ns (nanoseconds, or a broken file's out-of-range
+ * field, kept as tcpdump shows it). */
+static inline void sf_backend_frame(sf_pkt *out, int64_t sec, long frac_ns, int prec, uint32_t caplen,
+                                    uint32_t wirelen, int dlt, const uint8_t *data)
+{
+    sf_backend_frame_td(out, sec, (uint32_t)frac_ns, prec, (uint32_t)(frac_ns / 1000), caplen, wirelen, dlt, data);
+}
+
 /* sf_backend_frame(out, sec, (long)(int32_t)usec * 1000, 6, ...) for a
- * microsecond field as read (pcapmmap.c's common case): the same stores
- * without the division by 1000 that gives the field back. */
+ * microsecond field as read (pcapmmap.c's common case), without the
+ * division by 1000 that gives the field back. */
 static inline void sf_backend_frame_us(sf_pkt *out, int64_t sec, uint32_t usec, uint32_t caplen,
                                        uint32_t wirelen, int dlt, const uint8_t *data)
 {
-    out->ts.sec = sec;
-    out->ts.nsec = usec * 1000u;
-    out->ts.prec = 6;
-    out->ts_td_usec = usec;
-    out->caplen = caplen;
-    out->wirelen = wirelen;
-    sf_decode(out, dlt, data);
+    sf_backend_frame_td(out, sec, usec * 1000u, 6, usec, caplen, wirelen, dlt, data);
 }
 
 /* libpcap file backend (source/pcapfile.c). `f` is an open stream

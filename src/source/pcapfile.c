@@ -168,7 +168,6 @@ static sf_src_rc pf_next(void *st, sf_pkt *out, char *err, size_t errlen)
 
 static int pf_resumable(void *st) { return ((pf_state *)st)->resumable; }
 
-static uint64_t pf_consumed(void *st) { return ((pf_state *)st)->nread; }
 
 static void pf_close(void *st)
 {
@@ -226,8 +225,7 @@ int sf_pcapfile_open_prec(FILE *f, const char *filter, int prec, sf_backend *b, 
     b->st = s;
     b->next = pf_next;
     b->close = pf_close;
-    b->consumed = pf_consumed;
-    b->consumed_p = &s->nread;
+    b->consumed = &s->nread;
     b->resumable = pf_resumable;
     return 0;
 }

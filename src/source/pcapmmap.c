@@ -182,7 +182,6 @@ static sf_src_rc pm_next_host(void *st, sf_pkt *out, char *err, size_t errlen)
 }
 
 static int pm_resumable(void *st) { return ((pm_state *)st)->resumable; }
-static uint64_t pm_consumed(void *st) { return ((pm_state *)st)->nread; }
 
 static void pm_close(void *st)
 {
@@ -253,8 +252,7 @@ int sf_pcapmmap_open(FILE *f, const char *filter, sf_backend *b, char *err, size
     b->st = s;
     b->next = (!s->swapped && !s->have_prog) ? pm_next_host : pm_next;
     b->close = pm_close;
-    b->consumed = pm_consumed;
-    b->consumed_p = &s->nread;
+    b->consumed = &s->nread;
     b->resumable = pm_resumable;
     return 0;
 }

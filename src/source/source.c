@@ -258,10 +258,16 @@ sf_source *sf_source_from_backend(const sf_backend *b, const char *name, char *e
     return s;
 }
 
+/* Frames consumed from the current input so far (filtered ones included). */
+static uint64_t cur_consumed(const sf_source *s)
+{
+    return s->cur.consumed ? *s->cur.consumed : s->delivered;
+}
+
 static void end_current(sf_source *s)
 {
     if (!s->have_cur) return;
-    uint64_t used = s->cur.consumed ? s->cur.consumed(s->cur.st) : s->delivered;
+    uint64_t used = cur_consumed(s);
     if (used < s->delivered) used = s->delivered;
     s->base += used;
     if (s->cur.close) s->cur.close(s->cur.st);
@@ -289,13 +295,11 @@ static sf_src_rc next_direct(sf_source *s, sf_pkt *out)
         if (r == SF_SRC_IDLE) return r; /* live: nothing arrived; no frame consumed */
         if (r == SF_SRC_PACKET) {
             s->delivered++;
-            uint64_t k = s->cur.consumed_p ? *s->cur.consumed_p
-                       : s->cur.consumed ? s->cur.consumed(s->cur.st) : s->delivered;
-            out->frame = s->base + k;
+            out->frame = s->base + cur_consumed(s);
             s->last_frame = out->frame;
             return r;
         }
-        uint64_t used = s->cur.consumed ? s->cur.consumed(s->cur.st) : s->delivered;
+        uint64_t used = cur_consumed(s);
         if (r == SF_SRC_ERROR) {
             int resume = s->cur.resumable && s->cur.resumable(s->cur.st);
             /* a warning names the record delivered before it; a fatal error

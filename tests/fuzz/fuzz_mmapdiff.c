@@ -78,8 +78,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             fprintf(stderr, "mmapdiff: mmap [%s] libpcap [%s]\n", em, ep);
             die("result", i, ra, rb);
         }
-        if (bm.consumed(bm.st) != bp.consumed(bp.st))
-            die("consumed", i, (long long)bm.consumed(bm.st), (long long)bp.consumed(bp.st));
+        if (*bm.consumed != *bp.consumed)
+            die("consumed", i, (long long)*bm.consumed, (long long)*bp.consumed);
         if (ra == SF_SRC_END) break;
         if (ra == SF_SRC_ERROR) {
             if (strcmp(em, ep)) {

@@ -80,7 +80,7 @@ static void transcript(sf_backend *b, char *out, size_t cap)
         if (n >= cap) break;
     }
     if (b->consumed) snprintf(out + strlen(out), cap - strlen(out), "consumed=%llu\n",
-                              (unsigned long long)b->consumed(b->st));
+                              (unsigned long long)*b->consumed);
 }
 
 /* Both backends over the same file: 0 if the mmap reader declined. */
