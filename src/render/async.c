@@ -264,9 +264,9 @@ static void *render(void *arg)
 
 sf_async *sf_view_async(sf_view *outer, const sf_view *inner, sf_out *out, const sf_async_link *link)
 {
-    sf_async *a = aligned_alloc(64, (sizeof *a + 63) & ~(size_t)63);   /* its atomics are 64-aligned */
-    if (a) memset(a, 0, sizeof *a);
+    sf_async *a = aligned_alloc(64, sizeof *a);   /* its atomics are 64-aligned (so is its size) */
     if (!a) return NULL;
+    memset(a, 0, sizeof *a);
     a->inner = *inner;
     a->out = out;
     a->link = *link;

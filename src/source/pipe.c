@@ -277,9 +277,9 @@ static void *producer(void *arg)
 sf_pipe *sf_pipe_start(const sf_pipe_src *src, unsigned slots, size_t arena)
 {
     if (slots < 4 || (slots & (slots - 1)) || arena < 4096 || (arena & (arena - 1))) return NULL;
-    sf_pipe *p = aligned_alloc(64, (sizeof *p + 63) & ~(size_t)63);   /* its atomics are 64-aligned */
-    if (p) memset(p, 0, sizeof *p);
+    sf_pipe *p = aligned_alloc(64, sizeof *p);   /* its atomics are 64-aligned (so is its size) */
     if (!p) return NULL;
+    memset(p, 0, sizeof *p);
     p->src = *src;
     p->n = slots;
     p->mask = slots - 1;
