@@ -234,19 +234,19 @@ typedef struct jep {
     char txt[JE_TXT];
 } jep;   /* 64 + 24 + 168 = 256 bytes */
 
+/* The parts of an entry's key that are packed from p and pi. */
+static inline uint32_t je_ports(const sf_pkt *p) { return (uint32_t)p->sport | (uint32_t)p->dport << 16; }
+static inline uint16_t je_vd(const sf_pkt *p, const sf_pinfo *pi) { return (uint16_t)(p->ipver | pi->dir << 8); }
+
 /* The key of p's entry differs from e's (0 when equal). */
 static inline uint64_t je_diff(const jep *e, const sf_pkt *p, const sf_pinfo *pi)
 {
     uint64_t a[4];
     memcpy(a, p->src, 16);
     memcpy(a + 2, p->dst, 16);
-    uint32_t ports = (uint32_t)p->sport | (uint32_t)p->dport << 16;
-    uint32_t vd = (uint32_t)p->ipver | (uint32_t)pi->dir << 8;
     return (e->conn ^ pi->conn) | (e->addr[0] ^ a[0]) | (e->addr[1] ^ a[1]) |
-           (e->addr[2] ^ a[2]) | (e->addr[3] ^ a[3]) | ((e->ports ^ ports) | (e->vd ^ vd));
+           (e->addr[2] ^ a[2]) | (e->addr[3] ^ a[3]) | ((e->ports ^ je_ports(p)) | (uint32_t)(e->vd ^ je_vd(p, pi)));
 }
-
-static char *put_addr(char *q, const sf_pkt *p, int dst);
 
 /* The address part and the direction as written without the memo. Room:
  * 2 * (6 * 255 + 2) + 96 (and 158 + 16 for IPs). */
@@ -275,8 +275,8 @@ static __attribute__((noinline)) void je_fill(jep *e, const sf_pkt *p, const sf_
     e->conn = pi->conn;
     memcpy(e->addr, p->src, 16);
     memcpy(e->addr + 2, p->dst, 16);
-    e->ports = (uint32_t)p->sport | (uint32_t)p->dport << 16;
-    e->vd = (uint16_t)(p->ipver | pi->dir << 8);
+    e->ports = je_ports(p);
+    e->vd = je_vd(p, pi);
     e->nxt_len = 0;
     e->len = 0;
     if (pi->conn >= UINT64_C(10000000000000000))
