@@ -27,6 +27,10 @@ static int render_heavy(const char *view)
     return !strcmp(view, "lines") || !strcmp(view, "json") || !strcmp(view, "verbose");
 }
 
+/* Views that read only the sf_pkt fields a lean render thread copies
+ * (render/async.h: sf_async_link.lean). */
+static int lean_view(const char *view) { return !strcmp(view, "json"); }
+
 static int make_view(const sf_opts *o, sf_view *v, sf_out *out)
 {
     const char *n = o->view;
@@ -83,8 +87,9 @@ int main(int argc, char **argv)
     sf_view v;
     if (make_view(&o, &v, &out)) { sf_source_close(src); return SF_EXIT_USAGE; }
     /* For the views that write text per packet (lines, json, verbose),
-     * files are read and decoded ahead on a second thread and the text is
-     * written on a third (issue 8; docs/performance.md). The other views
+     * the text is written on a thread of its own, and for lines and verbose
+     * files are read and decoded ahead on a third (issue 8;
+     * docs/performance.md). The other views
      * run on this thread alone: handing packets between cores cost them
      * about what it saved. SYNFIN_NO_THREAD=1 does everything on this one
      * (for comparisons). Live capture stays on one thread. */
@@ -96,15 +101,20 @@ int main(int argc, char **argv)
     unsigned ra_slots = 0;
     unsigned long long ra_bytes = 0;
     if (ra && sscanf(ra, "%u:%llu", &ra_slots, &ra_bytes) != 2) ra_slots = 0, ra_bytes = 0;
+    /* json reads a few fields of each packet: they travel with its record
+     * (lean, render/async.h), and this thread reads and decodes itself --
+     * cheaper than handing every decoded packet across cores twice. */
+    const int lean = lean_view(o.view);
     if (!o.iface && !(nt && *nt && strcmp(nt, "0")) && render_heavy(o.view) &&
-        sf_source_read_ahead(src, ra_slots, (size_t)ra_bytes) == 0) {
-        sf_async_link lk = { src, src_ticket, src_release };
-        if ((av = sf_view_async(&vv, &v, &out, &lk)) != NULL) sf_source_defer_release(src, sf_async_kick, av);
+        (lean || sf_source_read_ahead(src, ra_slots, (size_t)ra_bytes) == 0)) {
+        sf_async_link lk = { src, src_ticket, src_release, lean };
+        if ((av = sf_view_async(&vv, &v, &out, &lk)) != NULL && !lean)
+            sf_source_defer_release(src, sf_async_kick, av);
     }
     sf_engine_cfg ec = { 0, 0 };
     sf_engine *e = sf_engine_new(&ec, &vv);
     if (!e) { fprintf(stderr, "synfin: out of memory\n"); return 1; }
-    if (av) sf_engine_pinfo_buf(e, sf_async_pinfo_buf, av);
+    if (av && !lean) sf_engine_pinfo_buf(e, sf_async_pinfo_buf, av);
 
     const sf_pkt *pkt;
     int64_t n = 0;

@@ -102,6 +102,8 @@ typedef struct sf_pkt {
     /* text input (source/text.c) only: host names as written (not IPs),
      * NULL otherwise; ts_missing = the text had no timestamps (-t). */
     const char *src_name, *dst_name;
+    /* additive (session 4): names are shorter than this, NUL included */
+#define SF_PKT_NAME_MAX 256
     uint8_t ts_missing;
 
     /* payload */

@@ -18,24 +18,48 @@
 #define A_RELEASE_EVERY 16u
 #define A_PUBLISH_EVERY 16u      /* the engine publishes at least every this many entries */
 
-enum { A_PKT, A_PKT_NOPI, A_CONN, A_SYNC, A_FINISH, A_STOP };
+enum { A_PKT, A_PKT_NOPI, A_CONN, A_SYNC, A_FINISH, A_STOP, A_LEAN, A_LEAN_NOPI, A_LEAN_APP };
+
+/* Lean entries (sf_async_link.lean): the sf_pkt fields a lean view reads
+ * (json_pkt.c), copied, so the packet need not outlive the callback. */
+typedef struct alpkt {
+    uint64_t frame;
+    int64_t ts_sec;
+    uint32_t ts_nsec, seq, ack, len;
+    uint16_t sport, dport, flags, win;
+    uint8_t ts_prec, ts_missing, status, ipver, nsack, names;   /* names: 1 src, 2 dst */
+    uint8_t src[16], dst[16];
+} alpkt;
+
+/* sf_pinfo up to its app part: the rest is len (asserted below) */
+#define A_PI_CORE offsetof(sf_pinfo, app)
 
 typedef struct aslot {
-    uint8_t kind;
+    _Alignas(64) uint8_t kind;   /* (a lean entry: the slot's first four lines) */
     uint64_t ticket;
     const sf_pkt *pkt;
+    alpkt lp;                    /* A_LEAN* */
     union {
-        sf_pinfo pi;
+        struct {                 /* A_LEAN, A_LEAN_NOPI: ~4 cache lines per packet in all */
+            unsigned char core[A_PI_CORE];
+            uint32_t len;
+        } l;
+        sf_pinfo pi;             /* A_PKT, A_LEAN_APP */
         sf_conn c;
         sf_stats st;
     } u;
 } aslot;
+
+_Static_assert(offsetof(sf_pinfo, len) == offsetof(sf_pinfo, app) + sizeof(sf_appinfo) &&
+               sizeof(sf_pinfo) - offsetof(sf_pinfo, len) <= 8,
+               "lean entries copy sf_pinfo's core and len: nothing else may follow app");
 
 struct sf_async {
     sf_view inner;
     sf_out *out;
     sf_async_link link;
     aslot *slot;
+    char (*names)[2][SF_PKT_NAME_MAX];   /* lean: per slot, text input's host names */
     /* each side writes its own cache line: no line bounces per entry */
     _Alignas(64) _Atomic uint64_t published;   /* engine */
     _Alignas(64) _Atomic uint64_t consumed;    /* render thread */
@@ -48,6 +72,9 @@ struct sf_async {
     int running;
     /* engine side */
     uint64_t head, syncs;
+    /* render thread: lean entries are unpacked here (fields not copied stay 0) */
+    _Alignas(64) sf_pkt rp;
+    sf_pinfo rpi;
 };
 
 /* ---- engine side ---- */
@@ -108,10 +135,71 @@ static void copy_pinfo(sf_pinfo *d, const sf_pinfo *s)
         sf_appinfo_none(&d->app);
 }
 
+/* A lean entry: what a lean view reads of the packet, pi's core and len,
+ * and the app part only when something was recognised (A_LEAN_APP; rare).
+ * About four cache lines per packet cross to the render thread, instead of
+ * the whole sf_pkt and sf_pinfo. */
+static void lean_put(sf_async *a, aslot *s, const sf_pkt *p, const sf_pinfo *pi)
+{
+    alpkt *l = &s->lp;
+    l->frame = p->frame;
+    l->ts_sec = p->ts.sec;
+    l->ts_nsec = p->ts.nsec;
+    l->ts_prec = p->ts.prec;
+    l->ts_missing = p->ts_missing;
+    l->status = (uint8_t)p->status;
+    l->ipver = p->ipver;
+    l->nsack = p->nsack;
+    l->seq = p->seq;
+    l->ack = p->ack;
+    l->len = p->len;
+    l->sport = p->sport;
+    l->dport = p->dport;
+    l->flags = p->flags;
+    l->win = p->win;
+    memcpy(l->src, p->src, 16);
+    memcpy(l->dst, p->dst, 16);
+    l->names = 0;
+    if (p->src_name || p->dst_name) {    /* text input: copied (each < SF_PKT_NAME_MAX) */
+        char *n = a->names[s - a->slot][0];
+        if (p->src_name) { l->names |= 1; strncpy(n, p->src_name, SF_PKT_NAME_MAX - 1)[SF_PKT_NAME_MAX - 1] = 0; }
+        if (p->dst_name) { l->names |= 2; strncpy(n + SF_PKT_NAME_MAX, p->dst_name, SF_PKT_NAME_MAX - 1)[SF_PKT_NAME_MAX - 1] = 0; }
+    }
+    if (!pi) {
+        s->kind = A_LEAN_NOPI;
+    } else if (pi->app.proto == SF_APP_NONE) {
+        s->kind = A_LEAN;
+        memcpy(s->u.l.core, pi, A_PI_CORE);
+        s->u.l.len = pi->len;
+    } else {                             /* rare: the whole pi */
+        s->kind = A_LEAN_APP;
+        copy_pinfo(&s->u.pi, pi);
+    }
+}
+
+/* Ask for the lines a lean entry writes (A_AHEAD slots ahead) before
+ * they are written: they come from the render thread's core, and a
+ * store that waits for that stalls the engine. */
+#define A_AHEAD 8u
+static inline void lean_prefetch(sf_async *a)
+{
+    const char *n = (const char *)&a->slot[(a->head + A_AHEAD) & (A_SLOTS - 1)];
+    __builtin_prefetch(n, 1);
+    __builtin_prefetch(n + 64, 1);
+    __builtin_prefetch(n + 128, 1);
+    __builtin_prefetch(n + 192, 1);
+}
+
 static void as_packet(void *self, const sf_pkt *pkt, const sf_pinfo *pi)
 {
     sf_async *a = self;
     aslot *s = claim(a);
+    if (a->link.lean) {
+        lean_prefetch(a);
+        lean_put(a, s, pkt, pi);
+        push(a, 0);
+        return;
+    }
     s->kind = pi ? A_PKT : A_PKT_NOPI;
     s->pkt = pkt;
     s->ticket = a->link.ticket(a->link.ctx);
@@ -169,6 +257,7 @@ static void as_destroy(void *self)
     pthread_cond_destroy(&a->cv_p);
     pthread_mutex_destroy(&a->m);
     free(a->slot);
+    free(a->names);
     free(a);
 }
 
@@ -195,6 +284,37 @@ static void give_back(sf_async *a, uint64_t upto, uint64_t ticket)
         pthread_cond_signal(&a->cv_p);
         pthread_mutex_unlock(&a->m);
     }
+}
+
+/* The packet of a lean entry, in a->rp; its pi (A_LEAN) in a->rpi. */
+static const sf_pkt *lean_get(sf_async *a, const aslot *s)
+{
+    const alpkt *l = &s->lp;
+    sf_pkt *p = &a->rp;
+    p->frame = l->frame;
+    p->ts.sec = l->ts_sec;
+    p->ts.nsec = l->ts_nsec;
+    p->ts.prec = l->ts_prec;
+    p->ts_missing = l->ts_missing;
+    p->status = (sf_dec_status)l->status;
+    p->ipver = l->ipver;
+    p->nsack = l->nsack;
+    p->seq = l->seq;
+    p->ack = l->ack;
+    p->len = l->len;
+    p->sport = l->sport;
+    p->dport = l->dport;
+    p->flags = l->flags;
+    p->win = l->win;
+    memcpy(p->src, l->src, 16);
+    memcpy(p->dst, l->dst, 16);
+    p->src_name = (l->names & 1) ? a->names[s - a->slot][0] : NULL;
+    p->dst_name = (l->names & 2) ? a->names[s - a->slot][1] : NULL;
+    if (s->kind == A_LEAN) {
+        memcpy(&a->rpi, s->u.l.core, A_PI_CORE);
+        a->rpi.len = s->u.l.len;             /* app: none, as set once at start */
+    }
+    return p;
 }
 
 static void *render(void *arg)
@@ -229,6 +349,12 @@ static void *render(void *arg)
         case A_PKT_NOPI:
             if (v->packet) v->packet(v->self, s->pkt, s->kind == A_PKT ? &s->u.pi : NULL);
             ticket = s->ticket;
+            break;
+        case A_LEAN:
+        case A_LEAN_NOPI:
+        case A_LEAN_APP:
+            if (v->packet) v->packet(v->self, lean_get(a, s), s->kind == A_LEAN_NOPI ? NULL :
+                                     s->kind == A_LEAN_APP ? &s->u.pi : &a->rpi);
             break;
         case A_CONN:
             if (v->conn_end) v->conn_end(v->self, &s->u.c);
@@ -270,8 +396,10 @@ sf_async *sf_view_async(sf_view *outer, const sf_view *inner, sf_out *out, const
     a->inner = *inner;
     a->out = out;
     a->link = *link;
-    a->slot = malloc(A_SLOTS * sizeof *a->slot);
-    if (!a->slot) { free(a); return NULL; }
+    a->slot = aligned_alloc(64, A_SLOTS * sizeof *a->slot);
+    if (link->lean) a->names = malloc(A_SLOTS * sizeof *a->names);  /* pages touched by text input only */
+    sf_appinfo_none(&a->rpi.app);
+    if (!a->slot || (link->lean && !a->names)) { free(a->slot); free(a->names); free(a); return NULL; }
     int ok = pthread_mutex_init(&a->m, NULL) == 0;
     ok = ok && pthread_cond_init(&a->cv_p, NULL) == 0;
     ok = ok && pthread_cond_init(&a->cv_c, NULL) == 0;
@@ -279,6 +407,7 @@ sf_async *sf_view_async(sf_view *outer, const sf_view *inner, sf_out *out, const
     if (!ok || pthread_create(&a->th, NULL, render, a) != 0) {
         /* (a failed init leaves nothing to destroy on Linux's pthreads) */
         free(a->slot);
+        free(a->names);
         free(a);
         return NULL;
     }

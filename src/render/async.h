@@ -5,7 +5,7 @@
 #include "view.h"
 
 /*
- * The third stage of the pipeline (issue 8): reader thread (decode) ->
+ * The last stage of the pipeline (issue 8): [reader thread (decode) ->]
  * engine (this thread) -> render thread (a view writing its text). The
  * engine's callbacks copy the per-packet record (sf_pinfo) or the
  * connection record (sf_conn) into a ring; the render thread calls the
@@ -13,12 +13,20 @@
  * byte for byte what it would be without the thread. The packet itself
  * (sf_pkt and the bytes it points to) is not copied: it stays in the
  * source's read-ahead ring until the render thread releases it through
- * `link` (sf_source_defer_release).
+ * `link` (sf_source_defer_release) -- except in lean mode (below).
  */
 typedef struct sf_async_link {
     void *ctx;
     uint64_t (*ticket)(void *ctx);                /* engine thread: the packet's ticket */
     void (*release)(void *ctx, uint64_t ticket);  /* render thread: done up to ticket */
+    /* Lean (for a view that reads of sf_pkt only frame, ts, ts_missing,
+     * status, ipver, src, dst, sport, dport, flags, seq, ack, win, len, nsack,
+     * src_name and dst_name: the json view): those fields are copied with
+     * the core of sf_pinfo into the ring, about four cache lines per packet,
+     * so the packet need not outlive the engine's callback (no read-ahead
+     * ring, no tickets) and sf_async_pinfo_buf is not used. The other
+     * sf_pkt fields read as 0 and the pointers as NULL. */
+    int lean;
 } sf_async_link;
 
 typedef struct sf_async sf_async;

@@ -3,6 +3,7 @@
 #define SF_TEXT_PARSE_H
 #include <stddef.h>
 #include <stdint.h>
+#include "../decode/packet.h"
 
 /* What a line turned out to be. */
 typedef enum sf_txt_kind {
@@ -31,6 +32,7 @@ enum {
 };
 
 #define SF_TXT_NAME_MAX 256
+_Static_assert(SF_TXT_NAME_MAX <= SF_PKT_NAME_MAX, "sf_pkt names are bounded by SF_PKT_NAME_MAX");
 #define SF_TXT_OPT_MAX 40
 #define SF_TXT_SACK_MAX 4
 
