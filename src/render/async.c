@@ -18,7 +18,8 @@
 #define A_RELEASE_EVERY 16u
 #define A_PUBLISH_EVERY 16u      /* the engine publishes at least every this many entries */
 
-enum { A_PKT, A_PKT_NOPI, A_CONN, A_SYNC, A_FINISH, A_STOP, A_LEAN, A_LEAN_NOPI, A_LEAN_APP };
+enum { A_PKT, A_PKT_NOPI, A_CONN, A_SYNC, A_FINISH, A_STOP,
+       A_LEAN, A_LEAN_NOPI, A_LEAN_TLS, A_LEAN_HTTP0, A_LEAN_APP };
 
 /* Lean entries (sf_async_link.lean): the sf_pkt fields a lean view reads
  * (json_pkt.c), copied, so the packet need not outlive the callback. */
@@ -33,22 +34,35 @@ typedef struct alpkt {
 
 /* sf_pinfo up to its app part: the rest is len (asserted below) */
 #define A_PI_CORE offsetof(sf_pinfo, app)
+/* A TLS segment with at most two records and none of the ClientHello/
+ * ServerHello/alert fields (application data, mostly): sf_appinfo's first
+ * bytes (proto, nrec, rec[0..2)) say it all */
+#define A_TLS_SMALL 32
+_Static_assert(offsetof(sf_appinfo, rec) + 2 * sizeof(sf_tls_rec) <= A_TLS_SMALL, "two TLS records fit");
 
 typedef struct aslot {
-    _Alignas(64) uint8_t kind;   /* (a lean entry: the slot's first four lines) */
+    _Alignas(64) uint8_t kind;   /* (lean entries: the slot's first 4 cache lines, 5 with A_LEAN_TLS) */
     uint64_t ticket;
     const sf_pkt *pkt;
-    alpkt lp;                    /* A_LEAN* */
     union {
-        struct {                 /* A_LEAN, A_LEAN_NOPI: ~4 cache lines per packet in all */
+        struct {                 /* A_LEAN, A_LEAN_NOPI, A_LEAN_TLS, A_LEAN_HTTP0 */
+            alpkt lp;
             unsigned char core[A_PI_CORE];
             uint32_t len;
+            unsigned char tls[A_TLS_SMALL];   /* A_LEAN_TLS: the app's first bytes */
         } l;
-        sf_pinfo pi;             /* A_PKT, A_LEAN_APP */
+        struct {                 /* A_LEAN_APP (rare) */
+            alpkt lp;
+            sf_pinfo pi;
+        } la;
+        sf_pinfo pi;             /* A_PKT */
         sf_conn c;
         sf_stats st;
     } u;
 } aslot;
+_Static_assert(offsetof(aslot, u.l.tls) + A_TLS_SMALL <= 5 * 64 && offsetof(aslot, u.l.len) + 4 <= 4 * 64,
+               "a lean entry spans 4 cache lines, 5 with A_LEAN_TLS");
+_Static_assert(offsetof(aslot, u.l.lp) == offsetof(aslot, u.la.lp), "both lean layouts start with the packet");
 
 _Static_assert(offsetof(sf_pinfo, len) == offsetof(sf_pinfo, app) + sizeof(sf_appinfo) &&
                sizeof(sf_pinfo) - offsetof(sf_pinfo, len) <= 8,
@@ -120,6 +134,16 @@ static void push(sf_async *a, int force)
     if (force || (a->head & (A_PUBLISH_EVERY - 1)) == 0) publish(a, force);
 }
 
+/* Copy n bytes (a multiple of 16) in 16-byte moves: a constant-size
+ * memcpy of this size becomes `rep movsq`, whose start-up cost was half of
+ * as_packet's time. */
+static inline void copy16(void *restrict d, const void *restrict s, size_t n)
+{
+    for (size_t i = 0; i < n; i += 16)
+        memcpy((char *)d + i, (const char *)s + i, 16);
+}
+_Static_assert(A_PI_CORE % 16 == 0, "copy16 copies sf_pinfo's core in 16-byte moves");
+
 /* Copy what views read of pi. The app part is large, and when nothing was
  * recognised (proto NONE) only the fields sf_appinfo_none resets mean
  * anything; they hold exactly those values then (app.h), so they are set
@@ -127,7 +151,7 @@ static void push(sf_async *a, int force)
 static void copy_pinfo(sf_pinfo *d, const sf_pinfo *s)
 {
     const size_t app = offsetof(sf_pinfo, app), after = app + sizeof s->app;
-    memcpy(d, s, app);
+    copy16(d, s, app);
     memcpy((char *)d + after, (const char *)s + after, sizeof *s - after);
     if (s->app.proto != SF_APP_NONE)
         d->app = s->app;
@@ -141,7 +165,7 @@ static void copy_pinfo(sf_pinfo *d, const sf_pinfo *s)
  * the whole sf_pkt and sf_pinfo. */
 static void lean_put(sf_async *a, aslot *s, const sf_pkt *p, const sf_pinfo *pi)
 {
-    alpkt *l = &s->lp;
+    alpkt *l = &s->u.l.lp;
     l->frame = p->frame;
     l->ts_sec = p->ts.sec;
     l->ts_nsec = p->ts.nsec;
@@ -167,14 +191,25 @@ static void lean_put(sf_async *a, aslot *s, const sf_pkt *p, const sf_pinfo *pi)
     }
     if (!pi) {
         s->kind = A_LEAN_NOPI;
-    } else if (pi->app.proto == SF_APP_NONE) {
+        return;
+    }
+    const sf_appinfo *ap = &pi->app;
+    if (ap->proto == SF_APP_NONE) {
         s->kind = A_LEAN;
-        memcpy(s->u.l.core, pi, A_PI_CORE);
-        s->u.l.len = pi->len;
+    } else if (ap->proto == SF_APP_TLS && ap->nrec <= 2 && !ap->sni[0] && !ap->tls_version &&
+               ap->alert_desc == -1 && !ap->hrr && !ap->cipher && !ap->alpn[0]) {
+        s->kind = A_LEAN_TLS;
+        copy16(s->u.l.tls, ap, A_TLS_SMALL);
+    } else if (ap->proto == SF_APP_HTTP && !ap->http_method[0] && !ap->http_uri[0] && !ap->http_status &&
+               !ap->http_nmsg) {
+        s->kind = A_LEAN_HTTP0;          /* a segment of a body: nothing completed here */
     } else {                             /* rare: the whole pi */
         s->kind = A_LEAN_APP;
-        copy_pinfo(&s->u.pi, pi);
+        copy_pinfo(&s->u.la.pi, pi);
+        return;
     }
+    copy16(s->u.l.core, pi, A_PI_CORE);
+    s->u.l.len = pi->len;
 }
 
 /* Ask for the lines a lean entry writes (A_AHEAD slots ahead) before
@@ -195,7 +230,7 @@ static void as_packet(void *self, const sf_pkt *pkt, const sf_pinfo *pi)
     sf_async *a = self;
     aslot *s = claim(a);
     if (a->link.lean) {
-        lean_prefetch(a);
+        lean_prefetch(a);                /* (a fifth line, for A_LEAN_TLS, is not asked for) */
         lean_put(a, s, pkt, pi);
         push(a, 0);
         return;
@@ -289,7 +324,7 @@ static void give_back(sf_async *a, uint64_t upto, uint64_t ticket)
 /* The packet of a lean entry, in a->rp; its pi (A_LEAN) in a->rpi. */
 static const sf_pkt *lean_get(sf_async *a, const aslot *s)
 {
-    const alpkt *l = &s->lp;
+    const alpkt *l = &s->u.l.lp;
     sf_pkt *p = &a->rp;
     p->frame = l->frame;
     p->ts.sec = l->ts_sec;
@@ -310,10 +345,20 @@ static const sf_pkt *lean_get(sf_async *a, const aslot *s)
     memcpy(p->dst, l->dst, 16);
     p->src_name = (l->names & 1) ? a->names[s - a->slot][0] : NULL;
     p->dst_name = (l->names & 2) ? a->names[s - a->slot][1] : NULL;
-    if (s->kind == A_LEAN) {
-        memcpy(&a->rpi, s->u.l.core, A_PI_CORE);
-        a->rpi.len = s->u.l.len;             /* app: none, as set once at start */
-    }
+    if (s->kind == A_LEAN_NOPI || s->kind == A_LEAN_APP)
+        return p;
+    copy16(&a->rpi, s->u.l.core, A_PI_CORE);
+    a->rpi.len = s->u.l.len;
+    sf_appinfo *ap = &a->rpi.app;            /* what lean_put tested, as it was */
+    sf_appinfo_none(ap);
+    ap->hrr = 0;
+    ap->cipher = 0;
+    ap->alpn[0] = 0;
+    ap->http_nmsg = 0;
+    if (s->kind == A_LEAN_TLS)
+        copy16(ap, s->u.l.tls, A_TLS_SMALL);   /* proto, nrec, rec[0..2) */
+    else if (s->kind == A_LEAN_HTTP0)
+        ap->proto = SF_APP_HTTP;
     return p;
 }
 
@@ -352,9 +397,11 @@ static void *render(void *arg)
             break;
         case A_LEAN:
         case A_LEAN_NOPI:
+        case A_LEAN_TLS:
+        case A_LEAN_HTTP0:
         case A_LEAN_APP:
             if (v->packet) v->packet(v->self, lean_get(a, s), s->kind == A_LEAN_NOPI ? NULL :
-                                     s->kind == A_LEAN_APP ? &s->u.pi : &a->rpi);
+                                     s->kind == A_LEAN_APP ? &s->u.la.pi : &a->rpi);
             break;
         case A_CONN:
             if (v->conn_end) v->conn_end(v->self, &s->u.c);
