@@ -297,8 +297,11 @@ static void count_status(sf_stats *st, sf_dec_status s)
     }
 }
 
-void sf_eng_track(sf_engine *e, sf_rec *restrict r, int d, const sf_pkt *restrict p, int first, int reused,
-                  sf_pinfo *restrict pi)
+/* sf_eng_track's body, inlined into sf_engine_packet (replays call the
+ * out-of-line copy). */
+static inline __attribute__((always_inline)) void eng_track(sf_engine *e, sf_rec *restrict r, int d,
+                                                            const sf_pkt *restrict p, int first, int reused,
+                                                            sf_pinfo *restrict pi)
 {
     const uint16_t f = p->flags;
     /* Before the (large) app part: what the analysis fills is reset here,
@@ -377,6 +380,12 @@ void sf_eng_track(sf_engine *e, sf_rec *restrict r, int d, const sf_pkt *restric
         r->cf |= SF_CF_ENDED;
 }
 
+void sf_eng_track(sf_engine *e, sf_rec *restrict r, int d, const sf_pkt *restrict p, int first, int reused,
+                  sf_pinfo *restrict pi)
+{
+    eng_track(e, r, d, p, first, reused, pi);
+}
+
 void sf_engine_packet(sf_engine *e, const sf_pkt *p)
 {
     e->st.frames++;
@@ -449,7 +458,7 @@ void sf_engine_packet(sf_engine *e, const sf_pkt *p)
     }
 
     sf_pinfo *pi = e->pi_buf ? e->pi_buf(e->pi_ctx) : &e->pi;
-    sf_eng_track(e, r, d, p, first, reused, pi);
+    eng_track(e, r, d, p, first, reused, pi);
     e->v->packet(e->v->self, p, pi); /* the record comes once, at conn_end */
 
     const int ended = (r->cf & SF_CF_ENDED) != 0;
