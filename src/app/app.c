@@ -133,7 +133,7 @@ static void segment(sf_app_conn *a, int dir, uint32_t rel_seq, const uint8_t *da
     d->next = rel_seq + len;
     d->consumed = d->consumed + fresh < d->consumed ? UINT32_MAX : d->consumed + fresh;
     sf_cur c = sf_cur_make(data + skip, fresh);
-    sf_app_ctx x = { a, dir, out, sum };
+    sf_app_ctx x = { a, dir, out, sum, NULL, 0, NULL };
 
     if (d->st == SF_AD_NEW || d->st == SF_AD_RETRY) {
         if (d->st == SF_AD_RETRY && limit == 0) { end_dir(d); return; }
@@ -173,6 +173,7 @@ static void segment(sf_app_conn *a, int dir, uint32_t rel_seq, const uint8_t *da
             if (r != SF_FEED_OK) { end_dir(d); return; }
         }
     }
+    if (trunc) x.last_end = c.end;                  /* ended below, whatever the feed says */
     int r = feed(&x, d, &c, limit);
     if (r != SF_FEED_OK || trunc || (d->consumed >= SF_APP_PREFIX && at_boundary(d))) end_dir(d);
 }
@@ -192,6 +193,32 @@ static void out_reset(sf_appinfo *a)
     a->http_host[0] = a->http_version[0] = 0;
 }
 
+/* sf_app_segment past its early outs: the state may need allocating, the
+ * segment is recognised/parsed. Out of line, so that the early outs (most
+ * calls: connections whose recognition is over) stay a leaf without the
+ * parsers' register saves and stack frame. */
+static __attribute__((noinline)) uint8_t
+app_segment_slow(sf_app_conn **ac, int dir, uint32_t rel_seq, const uint8_t *data, uint32_t len,
+                 uint32_t caplen, uint16_t client_port, uint16_t server_port, sf_appinfo *out,
+                 sf_conn_app *sum)
+{
+    sf_app_conn *a = *ac;
+    if (!a) {
+        a = calloc(1, sizeof *a);
+        if (!a) return SF_APP_NONE;
+        *ac = a;
+        sf_conn_app_init(sum);
+    }
+    segment(a, dir & 1, rel_seq, data, len, caplen, tls_port(server_port) || tls_port(client_port),
+            out, sum);
+    uint8_t proto = a->d[dir & 1].proto ? a->d[dir & 1].proto : sum->proto;
+    if (a->d[0].st == SF_AD_END && a->d[1].st == SF_AD_END) {
+        sf_app_free(a);
+        *ac = &sf_app_gone;
+    }
+    return proto;
+}
+
 void sf_app_segment(sf_app_conn **ac, int dir, uint32_t rel_seq, const uint8_t *data,
                     uint32_t len, uint32_t caplen, uint16_t client_port, uint16_t server_port,
                     sf_appinfo *out, sf_conn_app *sum)
@@ -200,21 +227,11 @@ void sf_app_segment(sf_app_conn **ac, int dir, uint32_t rel_seq, const uint8_t *
     out_reset(out);
     if (!ac || !sum) return;
     sf_app_conn *a = *ac;
-    if (a == &sf_app_gone) { out->proto = sum->proto; return; }
-    if (!data || len == 0) { if (a) out->proto = sum->proto; return; }
-    if (!a) {
-        a = calloc(1, sizeof *a);
-        if (!a) return;
-        *ac = a;
-        sf_conn_app_init(sum);
+    if (a == &sf_app_gone || !data || len == 0) {   /* recognition over / no payload */
+        if (a) out->proto = sum->proto;
+        return;
     }
-    segment(a, dir & 1, rel_seq, data, len, caplen, tls_port(server_port) || tls_port(client_port),
-            out, sum);
-    out->proto = a->d[dir & 1].proto ? a->d[dir & 1].proto : sum->proto;
-    if (a->d[0].st == SF_AD_END && a->d[1].st == SF_AD_END) {
-        sf_app_free(a);
-        *ac = &sf_app_gone;
-    }
+    out->proto = app_segment_slow(ac, dir, rel_seq, data, len, caplen, client_port, server_port, out, sum);
 }
 
 void sf_app_free(sf_app_conn *ac)

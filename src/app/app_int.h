@@ -103,6 +103,14 @@ typedef struct sf_app_ctx {
     int dir;
     sf_appinfo *out;
     sf_conn_app *sum;
+    /* tls.c, during one sf_tls_feed: a hello parsed in place from the
+     * segment, waiting for its record to complete (NULL outside the call) */
+    sf_tls_hello *hello;
+    int have_hello;
+    /* non-NULL: this feed's bytes end here and are the direction's last
+     * (the capture cut the segment: the direction ends after it), so a
+     * message that cannot complete before this point need not be kept */
+    const uint8_t *last_end;
 } sf_app_ctx;
 
 /* Feed results. */

@@ -180,14 +180,15 @@ static uint8_t q_pop(sf_app_conn *a)
     return k;
 }
 
-/* A complete header block is in h->hdr: report it and set up the body.
+/* A complete header block, hp[0..hn) (h->hdr, or the segment's bytes when
+ * the block is all there): report it and set up the body.
  * Returns SF_FEED_OK, SF_FEED_STOP (the rest of the stream is not HTTP
  * messages: tunnel or body until close) or SF_FEED_DEAD (not HTTP). */
-static int header_done(sf_app_ctx *x, sf_http_dir *h)
+static int header_done(sf_app_ctx *x, sf_http_dir *h, const uint8_t *hp, size_t hn)
 {
     static const uint8_t none[1];
-    if (!h->hdr.p) return SF_FEED_DEAD;
-    sf_cur blk = sf_cur_make(h->hdr.p, h->hdr.len), line, empty = sf_cur_make(none, 0);
+    if (!hp) return SF_FEED_DEAD;
+    sf_cur blk = sf_cur_make(hp, hn), line, empty = sf_cur_make(none, 0);
     if (!next_line(&blk, &line)) return SF_FEED_DEAD;
     sf_cur first = line;
     int is_req;
@@ -317,14 +318,25 @@ int sf_http_feed(sf_app_ctx *x, sf_http_dir *h, sf_cur *c, size_t start_limit)
                 if (h->line_len == 0) { end = 1; break; }
                 h->line_len = 0;
             }
-            if (sf_abuf_put(&h->hdr, c, n, SF_APP_PREFIX) < 0) return SF_FEED_DEAD;
-            if (!end) {
-                if (h->hdr.len >= SF_APP_PREFIX) return SF_FEED_DEAD;   /* header too big */
+            int r;
+            if (end && h->hdr.len == 0) {
+                /* the whole block is in this segment: parse it in place
+                 * (the first SF_APP_PREFIX bytes, as the buffer keeps) */
+                r = header_done(x, h, c->p, n < SF_APP_PREFIX ? n : SF_APP_PREFIX);
+                sf_cur_skip(c, n);
+            } else if (!end && x->last_end) {
+                sf_cur_skip(c, n);      /* cannot complete before the direction ends */
                 break;
+            } else {
+                if (sf_abuf_put(&h->hdr, c, n, SF_APP_PREFIX) < 0) return SF_FEED_DEAD;
+                if (!end) {
+                    if (h->hdr.len >= SF_APP_PREFIX) return SF_FEED_DEAD;   /* header too big */
+                    break;
+                }
+                r = header_done(x, h, h->hdr.p, h->hdr.len);
+                if (h->hdr.cap > 2048) sf_abuf_free(&h->hdr);
+                h->hdr.len = 0;
             }
-            int r = header_done(x, h);
-            if (h->hdr.cap > 2048) sf_abuf_free(&h->hdr);
-            h->hdr.len = 0;
             h->line_len = 0;
             if (r != SF_FEED_OK) return r;
             break;

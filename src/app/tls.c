@@ -229,7 +229,10 @@ static void complete_record(sf_app_ctx *x, sf_tls_dir *t)
         }
         t->npend = 0;
         t->pend_total = 0;
-        if (t->w && t->w->have_hello) {
+        if (x->have_hello) {                 /* parsed in place (at most one pending) */
+            take_hello(x, x->hello);
+            x->have_hello = 0;
+        } else if (t->w && t->w->have_hello) {
             take_hello(x, &t->w->hello);
             t->w->have_hello = 0;
         }
@@ -277,10 +280,10 @@ static void complete_record(sf_app_ctx *x, sf_tls_dir *t)
 
 static void msg_done(sf_app_ctx *x, sf_tls_dir *t)
 {
-    (void)x;
     if (t->hs_keep && t->w) {
         parse_hello(t->w->msg.p, t->w->msg.len, t->hs_type, &t->w->hello);
         t->w->have_hello = 1;
+        x->have_hello = 0;                  /* this one replaces a pending one */
         sf_abuf_free(&t->w->msg);
     }
     if (t->npend < SF_APP_MAX_RECS) t->pend[t->npend++] = t->hs_type;
@@ -305,6 +308,22 @@ static void hs_feed(sf_app_ctx *x, sf_tls_dir *t, sf_cur *b)
                 return;
             }
             t->hs_keep = t->hs_type == 1 || t->hs_type == 2;
+            if (t->hs_keep && sf_cur_left(b) >= t->hs_left && x->hello) {
+                /* the whole hello is in this record's bytes: parse it in
+                 * place, as from the buffer below (the same first
+                 * TLS_HELLO_MAX bytes), without allocating or copying */
+                size_t n = t->hs_left < TLS_HELLO_MAX ? t->hs_left : TLS_HELLO_MAX;
+                parse_hello(b->p, n, t->hs_type, x->hello);
+                x->have_hello = 1;
+                if (t->w) t->w->have_hello = 0;    /* replaced, as below */
+                sf_cur_skip(b, t->hs_left);
+                t->hs_left = 0;
+                t->hs_keep = 0;
+                msg_done(x, t);
+                continue;
+            }
+            if (t->hs_keep && x->last_end && t->hs_left > (size_t)(x->last_end - b->p))
+                t->hs_keep = 0;     /* cannot complete before the direction ends */
             if (t->hs_keep) {
                 if (!t->w) t->w = calloc(1, sizeof *t->w);
                 if (!t->w) t->hs_keep = 0;
@@ -325,7 +344,7 @@ static void hs_feed(sf_app_ctx *x, sf_tls_dir *t, sf_cur *b)
 
 /* ---- record layer ---- */
 
-int sf_tls_feed(sf_app_ctx *x, sf_tls_dir *t, sf_cur *c, size_t start_limit)
+static int tls_feed(sf_app_ctx *x, sf_tls_dir *t, sf_cur *c, size_t start_limit)
 {
     const uint8_t *base = c->p;
     while (sf_cur_left(c) > 0) {
@@ -357,6 +376,26 @@ int sf_tls_feed(sf_app_ctx *x, sf_tls_dir *t, sf_cur *c, size_t start_limit)
         if (t->rec_left == 0) complete_record(x, t);
     }
     return SF_FEED_OK;
+}
+
+int sf_tls_feed(sf_app_ctx *x, sf_tls_dir *t, sf_cur *c, size_t start_limit)
+{
+    sf_tls_hello h;
+    x->hello = &h;
+    x->have_hello = 0;
+    int r = tls_feed(x, t, c, start_limit);
+    if (x->have_hello && r != SF_FEED_DEAD) {
+        /* its record goes on in a later segment: keep the hello until then
+         * (a dead stream drops its work state anyway) */
+        if (!t->w) t->w = calloc(1, sizeof *t->w);
+        if (t->w) {
+            t->w->hello = h;
+            t->w->have_hello = 1;
+        }
+    }
+    x->hello = NULL;
+    x->have_hello = 0;
+    return r;
 }
 
 int sf_tls_at_boundary(const sf_tls_dir *t) { return !t->in_rec && t->hdr_have == 0; }

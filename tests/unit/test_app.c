@@ -285,6 +285,78 @@ TEST(app_tls_truncated_capture_stops_direction)
     conn_free(&c);
 }
 
+/* A hello whole in one segment is parsed in place; its record (hello +
+ * certificate) completes only in the next segment, which reports both
+ * messages and the hello's SNI/ALPN then, not before. */
+TEST(app_hello_in_place_record_completes_in_later_segment)
+{
+    bb x = { .n = 0 };
+    size_t r = rec_begin(&x, 22);
+    client_hello(&x, "later.test");
+    size_t cut = x.n + 40;                               /* the hello and 40 bytes of the next */
+    simple_hs(&x, 11, 600);
+    rec_end(&x, r);
+    conn c; conn_init(&c);
+    sf_appinfo *o = send(&c, 0, x.b, cut);
+    T_EQ_INT(o->proto, SF_APP_TLS);
+    T_EQ_INT(o->nrec, 0);
+    T_EQ_STR(o->sni, "");
+    T_EQ_STR(c.sum.sni, "");
+    o = send(&c, 0, x.b + cut, x.n - cut);
+    T_EQ_INT(o->nrec, 2);
+    T_EQ_INT(o->rec[0].hs_type, 1);
+    T_EQ_INT(o->rec[1].hs_type, 11);
+    T_EQ_INT(o->rec[1].same_record, 1);
+    T_EQ_STR(o->sni, "later.test");
+    T_EQ_STR(o->alpn, "h2");
+    T_EQ_INT(o->tls_version, 0x0304);
+    T_EQ_STR(c.sum.sni, "later.test");
+    conn_free(&c);
+}
+
+/* A segment cut by the snaplen: what completes in the captured bytes is
+ * reported (here a hello fragmented over two records, both captured), what
+ * cannot complete is dropped, and the direction stops. */
+TEST(app_truncated_segment_reports_what_completes_in_it)
+{
+    bb m = { .n = 0 }, x = { .n = 0 };
+    client_hello(&m, "frag.test");                       /* the message, then cut in two records */
+    size_t half = m.n / 2;
+    size_t r = rec_begin(&x, 22); raw(&x, m.b, half); rec_end(&x, r);
+    r = rec_begin(&x, 22); raw(&x, m.b + half, m.n - half); rec_end(&x, r);
+    size_t whole = x.n;
+    r = rec_begin(&x, 22); client_hello(&x, "cut.test"); rec_end(&x, r);
+    conn c; conn_init(&c);
+    sf_appinfo *o = send_at(&c, 0, 1, x.b, x.n, whole + 60);   /* second hello cut */
+    T_EQ_INT(o->nrec, 2);                                /* the partial record, then the hello */
+    T_EQ_INT(o->rec[0].hs_type, -1);
+    T_EQ_INT(o->rec[1].hs_type, 1);
+    T_EQ_STR(o->sni, "frag.test");
+    T_EQ_STR(c.sum.sni, "frag.test");
+    o = send_at(&c, 0, 1 + (uint32_t)x.n, x.b, whole, whole);
+    T_EQ_INT(o->nrec, 0);                                /* direction stopped */
+    /* HTTP: a header block whole in the captured part is reported; one cut is not */
+    const char *req = "GET /t HTTP/1.1\r\nHost: h\r\nContent-Length: 300\r\n\r\n";
+    const char *resp = "HTTP/1.1 200 OK\r\nServer: a-long-enough-header-line\r\n\r\n";
+    bb rq = { .n = 0 };
+    str(&rq, req);
+    fill(&rq, 'b', 300);
+    conn h; conn_init(&h);
+    o = send_at(&h, 0, 1, rq.b, rq.n, strlen(req) + 10);
+    T_EQ_INT(o->http_nmsg, 1);
+    T_EQ_STR(o->http_uri, "/t");
+    T_EQ_INT(o->http_clen, 300);
+    o = send_at(&h, 1, 1, (const uint8_t *)resp, strlen(resp), 30);
+    T_EQ_INT(o->proto, SF_APP_HTTP);
+    T_EQ_INT(o->http_nmsg, 0);
+    o = send_at(&h, 1, 1 + (uint32_t)strlen(resp), (const uint8_t *)resp, strlen(resp), strlen(resp));
+    T_EQ_INT(o->http_nmsg, 0);                           /* direction stopped */
+    T_EQ_INT(h.sum.http_requests, 1);
+    T_EQ_INT(h.sum.http_responses, 0);
+    conn_free(&h);
+    conn_free(&c);
+}
+
 TEST(app_retransmission_ignored_and_gap_stops)
 {
     bb x = { .n = 0 };
