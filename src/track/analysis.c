@@ -28,7 +28,8 @@ enum {
 /* sf_an_conn.cfl */
 enum {
     SF_ANC_HAVE_LAST = 1u << 0,  /* last_ts valid */
-    SF_ANC_MPTCP = 1u << 1       /* an MPTCP analysis exists for the connection */
+    SF_ANC_MPTCP = 1u << 1,      /* an MPTCP analysis exists for the connection */
+    SF_ANC_FAST = 1u << 2        /* the fast path's connection-wide conditions hold (fast_refresh) */
 };
 
 /* Wireshark's sequence comparisons (note GT is written from y-x). */
@@ -457,7 +458,7 @@ static inline int an_seglen(const sf_pkt *p, uint32_t *seglen)
 }
 
 /* The summary's share of one packet: flag counts, retransmitted bytes, RTT. */
-static void sum_packet(sf_an_sum *sum, int d, uint32_t an, int have_seglen, uint32_t seglen, int64_t rtt)
+static inline void sum_packet(sf_an_sum *sum, int d, uint32_t an, int have_seglen, uint32_t seglen, int64_t rtt)
 {
     /* only the set bits (most packets have none) */
     for (uint32_t m = an & ((1u << SF_AN__COUNT) - 1u); m; m &= m - 1u)
@@ -522,7 +523,33 @@ AN_RARE void syn_after(sf_an_conn *a, sf_an_flow *F, sf_an_flow *R, const sf_pkt
     }
 }
 
-void sf_an_packet(sf_an_conn *restrict a, const sf_pkt *restrict p, sf_pinfo *restrict pi, const uint32_t isn[2])
+
+/* ---- the fast path ----
+ * Most packets of an established connection are an in-order data segment,
+ * a pure ACK that moves the acknowledgement on, or an in-order FIN, with
+ * nothing unusual: no SYN/RST, no SACK blocks, no options beyond
+ * timestamps. For them most of Wireshark's checks above cannot fire; the
+ * fast path (sf_an_packet) does what the general path would do for such a
+ * packet and nothing else. tests/unit/test_analysis_fast.c runs both on the
+ * same packets and compares results and state.
+ *
+ * SF_ANC_FAST (sf_an_conn.cfl) caches the connection-wide conditions,
+ * refreshed after every packet of the general path (fast_refresh); the
+ * fast path cannot change any of them:
+ *  - both directions' base_seq known (set_bases would do nothing),
+ *  - no MPTCP analysis (no mp_ops to copy), no SACK extras' state (with no
+ *    SACK blocks either, sf_an_sack_packet then does nothing),
+ *  - last_ts valid. */
+static inline void fast_refresh(sf_an_conn *a)
+{
+    const int ok = (a->f[0].fl & a->f[1].fl & SF_ANF_BASE_SET) &&
+                   (a->cfl & (SF_ANC_MPTCP | SF_ANC_HAVE_LAST)) == SF_ANC_HAVE_LAST && !a->ext;
+    a->cfl = (uint8_t)(ok ? a->cfl | SF_ANC_FAST : a->cfl & ~SF_ANC_FAST);
+}
+
+/* The general path: every packet the fast path (below) does not take. */
+__attribute__((noinline)) void sf_an_packet_general(sf_an_conn *restrict a, const sf_pkt *restrict p, sf_pinfo *restrict pi,
+                          const uint32_t isn[2])
 {
     const int d = pi->dir ? 1 : 0;
     sf_an_flow *F = &a->f[d], *R = &a->f[!d];
@@ -596,4 +623,138 @@ void sf_an_packet(sf_an_conn *restrict a, const sf_pkt *restrict p, sf_pinfo *re
 count:
     pi->analysis |= fl;
     sum_packet(&a->sum, d, pi->analysis, have_seglen, seglen, pi->ack_rtt_ns);
+    fast_refresh(a);
+}
+
+/* The fast path when the packet qualifies (see fast_refresh for the
+ * connection-wide conditions), else the general path. For a packet that
+ * qualifies, the general path's checks reduce to the ones kept here:
+ * seq == F->nextseq rules out LOST SEGMENT, KEEP-ALIVE and every
+ * retransmission but the spurious one, and ZERO WINDOW PROBE unless it is
+ * 1 byte against a zero window (left to the general path); without FIN, a
+ * non-zero window rules out ZERO WINDOW, and an empty segment must move the
+ * ACK on (else the duplicate-ACK family decides). A FIN skips those checks
+ * and WINDOW FULL, as in the general path. */
+void sf_an_packet(sf_an_conn *restrict a, const sf_pkt *restrict p, sf_pinfo *restrict pi, const uint32_t isn[2])
+{
+    const uint16_t flags = p->flags;
+    if ((flags & (SF_TH_SYN | SF_TH_RST | SF_TH_ACK)) != SF_TH_ACK || !(a->cfl & SF_ANC_FAST) ||
+        p->status != SF_DEC_TCP || (p->ip_first_frag | p->nsack | p->ts_missing) || p->l4_caplen < 16 ||
+        p->hlen < 20 || opts_worth_scan(p))
+        goto general;
+    uint32_t seglen;
+    if (!an_seglen(p, &seglen))
+        goto general;
+    sf_an_flow *F = &a->f[pi->dir != 0], *R = &a->f[pi->dir == 0];
+    /* keep the two pointers in registers rather than recomputed from dir */
+    __asm__("" : "+r"(F), "+r"(R));
+    const uint32_t seq = p->seq, ack = p->ack, window = p->win, fin = flags & SF_TH_FIN;
+    if (seq != F->nextseq || (seglen == 1 && R->window == 0) ||
+        (!fin && (window == 0 || (seglen == 0 && ack == F->lastack))))
+        goto general;
+    /* ACKED UNSEEN SEGMENT (rare): the general path */
+    if (GT_SEQ(ack, R->maxseqtobeacked) && R->maxseqtobeacked)
+        goto general;
+
+    uint32_t fl = pi->analysis;
+    uint32_t nextseq = seq + seglen;
+    if (seglen) {
+        /* WINDOW FULL */
+        const int8_t rws = R->win_scale;
+        if (!fin && rws != -1) {
+            const int sh = ((R->fl & SF_ANF_FIRST_ACK) || rws == -2) ? 0 : rws;
+            if (nextseq == R->lastack + (R->window << sh))
+                fl |= SF_AN_WINDOW_FULL;
+        }
+        /* SPURIOUS RETRANSMISSION: all of it acknowledged already */
+        if (R->lastack && LE_SEQ(nextseq, R->lastack))
+            fl |= SF_AN_SPURIOUS_RETRANSMISSION | SF_AN_RETRANSMISSION;
+    }
+
+    /* this direction's state */
+    if (ack != F->lastack) {
+        F->lastnondupack = p->frame;
+        F->dupacknum = 0;
+    }
+    const int64_t now = ts_ns(&p->ts);
+    if ((seglen | fin) && F->nseg < SF_AN_MAX_UNACKED) {
+        nextseq += fin;
+        (void)seg_push(F, p->frame, seq, nextseq, now);
+    }
+    if (GT_SEQ(nextseq, F->nextseq) || !F->nextseq) {
+        F->nextseq = nextseq;
+        F->nextseqtime = now;
+    }
+    if (seq == F->maxseqtobeacked || !F->maxseqtobeacked)
+        F->maxseqtobeacked = F->nextseq;
+    F->window = window;
+    F->lastack = ack;
+    F->lastacktime = now;
+    F->last = (uint8_t)((fl & (SF_AN_KEEP_ALIVE | SF_AN_ZERO_WINDOW_PROBE)) >> LAST_SHIFT);
+    /* after the analysis (dissect_tcp): an ACK ends is_first_ack */
+    F->fl &= (uint8_t)~SF_ANF_FIRST_ACK;
+
+    /* what it acknowledges of the peer's segments (seg_ack, inline for
+     * an inline list) */
+    uint64_t acked = 0;
+    int64_t rtt = -1;
+    const uint16_t n = R->nseg;
+    if (n && R->capseg == 0) {
+        sf_an_seg *const arr = R->seg.in;
+        uint16_t w = 0;
+        int matched = 0;
+        for (uint16_t i = 0; i < n; i++) {
+            sf_an_seg *s = &arr[i];
+            if (ack == s->nextseq) {
+                if (!matched) {
+                    matched = 1;
+                    acked = s->frame;
+                    if (s->ts != SF_AN_NO_TIME) {
+                        rtt = now - s->ts;
+                        if (rtt == 0)   /* tshark shows ack_rtt only when it is not zero */
+                            rtt = -1;
+                    }
+                }
+                continue;
+            }
+            if (GT_SEQ(ack, s->seq) && LE_SEQ(ack, s->nextseq))
+                s->seq = ack;
+            else if (!GT_SEQ(s->nextseq, ack))
+                continue;
+            if (w != i)
+                arr[w] = *s;
+            w++;
+        }
+        R->nseg = w;
+    } else if (n) {
+        pi->acks_frame = 0;
+        pi->ack_rtt_ns = -1;
+        seg_ack(R, ack, now, pi);
+        acked = pi->acks_frame;
+        rtt = pi->ack_rtt_ns;
+    }
+
+    /* the connection: longest stall (last_ts is valid: SF_ANC_HAVE_LAST),
+     * the iRTT once */
+    const int64_t gap = now - a->last_ts;
+    if (gap > a->sum.longest_stall_ns)
+        a->sum.longest_stall_ns = gap;
+    a->last_ts = now;
+    if (a->mru_syn != 0 && a->first_rtt == 0)
+        a->first_rtt = now - a->mru_syn;
+
+    /* the packet's record */
+    const int8_t ws = F->win_scale;
+    pi->analysis = fl;
+    pi->dup_ack_num = 0;
+    pi->dup_ack_frame = 0;
+    pi->acks_frame = acked;
+    pi->ack_rtt_ns = rtt;
+    pi->calc_window = ws >= 0 ? window << ws : window;
+    pi->win_scale = ws;
+    memset(pi->rel_sack, 0, sizeof pi->rel_sack);
+    sum_packet(&a->sum, pi->dir != 0, fl, 1, seglen, rtt);
+    return;
+general:
+    sf_an_packet_general(a, p, pi, isn);
 }
