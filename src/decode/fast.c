@@ -25,6 +25,42 @@
 #define IP_OFFMASK 0x1fff
 #define PROTO_TCP 6
 
+/* Two or more neighbouring fields written with one store: `w` holds them
+ * as the host lays them out in memory (FIRST = the field at the lower
+ * address; padding between them gets zeros, which nothing reads). */
+#if defined(__BYTE_ORDER__) && defined(__ORDER_BIG_ENDIAN__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define FAST_HOST_BE 1
+#define PAIR16(first, second) ((uint32_t)(first) << 16 | (uint16_t)(second))
+#define PAIR32(first, second) ((uint64_t)(first) << 32 | (uint32_t)(second))
+#define AT_BYTE(v, byte, width) ((uint64_t)(v) << (8 * ((width) - 1 - (byte))))  /* a u8 at `byte` */
+#define AT_HALF(v, byte, width) ((uint64_t)(v) << (8 * ((width) - 2 - (byte))))  /* a u16 at `byte` */
+#else
+#define FAST_HOST_BE 0
+#define PAIR16(first, second) ((uint32_t)(second) << 16 | (uint16_t)(first))
+#define PAIR32(first, second) ((uint64_t)(second) << 32 | (uint32_t)(first))
+#define AT_BYTE(v, byte, width) ((uint64_t)(v) << (8 * (byte)))
+#define AT_HALF(v, byte, width) ((uint64_t)(v) << (8 * (byte)))
+#endif
+#define PUT32(p, field, w) do { uint32_t w_ = (w); memcpy((char *)(p) + offsetof(sf_pkt, field), &w_, 4); } while (0)
+#define PUT64(p, field, w) do { uint64_t w_ = (w); memcpy((char *)(p) + offsetof(sf_pkt, field), &w_, 8); } while (0)
+/* Eight bytes at c->p + off, big-endian (0 if they are not all there). */
+static inline uint64_t peek_be64(const sf_cur *c, size_t off)
+{
+    uint64_t v;
+    if (sf_peek_bytes(c, off, &v, sizeof v) < 0) return 0;
+    return FAST_HOST_BE ? v : __builtin_bswap64(v);
+}
+#define NEXT_AT(a, b, off) (offsetof(sf_pkt, b) == offsetof(sf_pkt, a) + (off))
+/* the runs written that way (a field inserted into one of them breaks the build here) */
+_Static_assert(NEXT_AT(ethertype, nvlan, 2) && NEXT_AT(ethertype, vlan, 4) && sizeof(((sf_pkt *)0)->vlan) == 4,
+               "ethertype, nvlan, vlan[2]: 8 bytes");
+_Static_assert(NEXT_AT(ip_frag, flowlabel, 4), "ip_frag, flowlabel: 8 bytes");
+_Static_assert(NEXT_AT(sport, dport, 2) && NEXT_AT(seq, ack, 4) && NEXT_AT(cksum, urp, 2),
+               "sport/dport, seq/ack, cksum/urp pairs");
+_Static_assert(NEXT_AT(mss, wscale, 2) && NEXT_AT(mss, sack_perm, 3) && NEXT_AT(mss, has_ts, 4) &&
+               offsetof(sf_pkt, ts_val) >= offsetof(sf_pkt, mss) + 8, "mss, wscale, sack_perm, has_ts: 8 bytes");
+_Static_assert(NEXT_AT(ts_val, ts_ecr, 4), "ts_val/ts_ecr pair");
+
 static inline int is_vlan_tpid(uint16_t t)
 {
     return t == 0x8100 || t == 0x88a8 || t == 0x9100 || t == 0x9200;
@@ -135,8 +171,7 @@ static inline int fast_ipv4(sf_pkt *p, const sf_cur *c, const uint8_t *data, sf_
     p->ttl = sf_peek_u8(c, 8);
     p->tos = sf_peek_u8(c, 1);
     p->ip_id = sf_peek_be16(c, 4);
-    p->ip_frag = frag;
-    p->flowlabel = 0;
+    PUT64(p, ip_frag, AT_HALF(frag, 0, 8));        /* flowlabel 0 */
     p->ip_first_frag = (frag & IP_MF) != 0; /* offset is 0 here */
     return 1;
 }
@@ -174,12 +209,13 @@ static inline int fast_ipv6(sf_pkt *p, const sf_cur *c, const uint8_t *data, sf_
 /* A TCP header captured whole (options may be cut by the snaplen) with
  * 20 <= data offset <= seg_len: fill the transport, option and payload
  * fields; 0 = leave to the general decoder. *t holds the captured bytes of
- * the segment, never more than seg_len (the IP length cut it). */
+ * the segment, never more than seg_len (the IP length cut it). Fields in
+ * address order, neighbours stored together (PUT32/PUT64). */
 static inline int fast_tcp(sf_pkt *p, const sf_cur *t, uint32_t seg_len)
 {
     if (!sf_cur_has(t, 20)) return 0;
-    uint16_t offflags = sf_peek_be16(t, 12);
-    uint32_t hlen = (uint32_t)(offflags >> 12) * 4;
+    uint32_t offwin = sf_peek_be32(t, 12);          /* data offset, flags, window */
+    uint32_t hlen = (offwin >> 28) * 4;
     if (hlen < 20 || hlen > seg_len) return 0;
     uint32_t cap = (uint32_t)sf_cur_left(t);
     /* options: the captured part of them; payload: what was captured of
@@ -191,14 +227,14 @@ static inline int fast_tcp(sf_pkt *p, const sf_cur *t, uint32_t seg_len)
     p->l4 = t->p;
     p->l4_caplen = cap;
     p->seg_len = seg_len;
-    p->sport = sf_peek_be16(t, 0);
-    p->dport = sf_peek_be16(t, 2);
-    p->seq = sf_peek_be32(t, 4);
-    p->ack = sf_peek_be32(t, 8);
-    p->flags = offflags & 0x0fff;
-    p->win = sf_peek_be16(t, 14);
-    p->cksum = sf_peek_be16(t, 16);
-    p->urp = sf_peek_be16(t, 18);
+    uint32_t ports = sf_peek_be32(t, 0);
+    PUT32(p, sport, PAIR16(ports >> 16, ports));
+    uint64_t seqack = peek_be64(t, 4);
+    PUT64(p, seq, PAIR32(seqack >> 32, seqack));
+    p->flags = (offwin >> 16) & 0x0fff;
+    p->win = (uint16_t)offwin;
+    uint32_t cu = sf_peek_be32(t, 16);
+    PUT32(p, cksum, PAIR16(cu >> 16, cu));
     p->hlen = (uint16_t)hlen;
     p->trunc_hdr = 0;
     p->trunc_opt = (uint8_t)cut;
@@ -211,15 +247,14 @@ static inline int fast_tcp(sf_pkt *p, const sf_cur *t, uint32_t seg_len)
     /* last, so that nothing needs keeping across the parser's call */
     memset(p->sack, 0, sizeof p->sack);
     if (olen == 0) {
-        sf_dec_no_options(p);
+        PUT64(p, mss, AT_BYTE(0xff, 2, 8));         /* mss 0, wscale -1, no sackOK, no TS: */
+        PUT64(p, ts_val, 0);                        /* sf_dec_no_options in two stores */
+        p->nsack = 0;
     } else if (olen == 12 && sf_cur_has(t, 32) && sf_peek_be32(t, 20) == 0x0101080a) {
         /* nop, nop, timestamps: what nearly every segment after the SYN carries */
-        p->mss = 0;
-        p->wscale = -1;
-        p->sack_perm = 0;
-        p->has_ts = 1;
-        p->ts_val = sf_peek_be32(t, 24);
-        p->ts_ecr = sf_peek_be32(t, 28);
+        PUT64(p, mss, AT_BYTE(0xff, 2, 8) | AT_BYTE(1, 4, 8)); /* as above, has_ts 1 */
+        uint64_t ts = peek_be64(t, 24);
+        PUT64(p, ts_val, PAIR32(ts >> 32, ts));
         p->nsack = 0;
     } else {
         sf_dec_tcp_options(p);
@@ -234,11 +269,10 @@ sf_dec_status sf_decode(sf_pkt *p, int dlt, const uint8_t *data)
     uint16_t et;
     if (dlt == DLT_EN10MB && sf_cur_has(&c, 14 + 20) && sf_peek_be16(&c, 12) == SF_ETH_IPV4) {
         /* untagged Ethernet, IPv4: nearly every frame of a capture, without
-         * fast_link's dispatch (the same fields) */
+         * fast_link's dispatch (the same fields: no VLAN tags) */
         sf_cur_skip(&c, 14);
-        p->ethertype = et = SF_ETH_IPV4;
-        p->nvlan = 0;
-        p->vlan[0] = p->vlan[1] = 0;
+        PUT64(p, ethertype, AT_HALF(SF_ETH_IPV4, 0, 8));
+        et = SF_ETH_IPV4;
     } else {
         et = fast_link(p, dlt, &c);
         if (!et) return sf_dec_general(p, dlt, data);
