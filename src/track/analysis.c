@@ -470,7 +470,8 @@ static inline void sum_packet(sf_an_sum *sum, int d, uint32_t an, int have_segle
             sum->rtt_min_ns = rtt;
         if (sum->rtt_n == 0 || rtt > sum->rtt_max_ns)
             sum->rtt_max_ns = rtt;
-        sum->rtt_sum_ns = rtt > INT64_MAX - sum->rtt_sum_ns ? INT64_MAX : sum->rtt_sum_ns + rtt; /* saturates */
+        if (__builtin_add_overflow(sum->rtt_sum_ns, rtt, &sum->rtt_sum_ns))
+            sum->rtt_sum_ns = INT64_MAX;                /* saturates (rtt > 0, the sum >= 0) */
         sum->rtt_n++;
     }
 }
@@ -700,30 +701,27 @@ void sf_an_packet(sf_an_conn *restrict a, const sf_pkt *restrict p, sf_pinfo *re
     int64_t rtt = -1;
     const uint16_t n = R->nseg;
     if (n && R->capseg == 0) {
+        /* seg_ack for at most SF_AN_SEG_INLINE segments: the first one
+         * ending at ack is the acknowledged frame; a segment is kept while
+         * it ends beyond ack, trimmed to start at it */
         sf_an_seg *const arr = R->seg.in;
-        uint16_t w = 0;
-        int matched = 0;
-        for (uint16_t i = 0; i < n; i++) {
-            sf_an_seg *s = &arr[i];
-            if (ack == s->nextseq) {
-                if (!matched) {
-                    matched = 1;
-                    acked = s->frame;
-                    if (s->ts != SF_AN_NO_TIME) {
-                        rtt = now - s->ts;
-                        if (rtt == 0)   /* tshark shows ack_rtt only when it is not zero */
-                            rtt = -1;
-                    }
-                }
-                continue;
+        const sf_an_seg *hit = ack == arr[0].nextseq ? &arr[0] : n > 1 && ack == arr[1].nextseq ? &arr[1] : NULL;
+        if (hit) {
+            acked = hit->frame;
+            if (hit->ts != SF_AN_NO_TIME) {
+                rtt = now - hit->ts;
+                if (rtt == 0)           /* tshark shows ack_rtt only when it is not zero */
+                    rtt = -1;
             }
-            if (GT_SEQ(ack, s->seq) && LE_SEQ(ack, s->nextseq))
-                s->seq = ack;
-            else if (!GT_SEQ(s->nextseq, ack))
-                continue;
-            if (w != i)
-                arr[w] = *s;
-            w++;
+        }
+        uint16_t w = 0;
+        for (uint16_t i = 0; i < n; i++) {
+            sf_an_seg s = arr[i];
+            if (!GT_SEQ(s.nextseq, ack))
+                continue;                               /* wholly acknowledged */
+            if (GT_SEQ(ack, s.seq))
+                s.seq = ack;                            /* partly */
+            arr[w++] = s;
         }
         R->nseg = w;
     } else if (n) {

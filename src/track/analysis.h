@@ -53,11 +53,12 @@ typedef struct sf_an_flow {
 /* What the analysis sums up for the connection summary (sf_conn's fields of
  * the same names; summary.c copies them out at conn_end). */
 typedef struct sf_an_sum {
-    uint32_t an_count[SF_AN__COUNT];   /* packets with each flag */
-    uint64_t retrans_bytes[2];         /* [dir]: tcp.len of retransmissions */
-    int64_t rtt_min_ns, rtt_max_ns, rtt_sum_ns; /* ack_rtt samples > 0 (sum saturates) */
-    uint64_t rtt_n;
+    /* first what most packets update (next to sf_an_conn's scalars) */
     int64_t longest_stall_ns;          /* longest gap between consecutive packets */
+    uint64_t rtt_n;
+    int64_t rtt_sum_ns, rtt_min_ns, rtt_max_ns; /* ack_rtt samples > 0 (sum saturates) */
+    uint64_t retrans_bytes[2];         /* [dir]: tcp.len of retransmissions */
+    uint32_t an_count[SF_AN__COUNT];   /* packets with each flag */
 } sf_an_sum;
 
 /* Per-connection analysis state, embedded by value in the engine's
