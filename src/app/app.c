@@ -1,4 +1,5 @@
 /* \summary: per-connection app recognition: in-order bounded prefix, detection, dispatch */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "app_int.h"
@@ -6,6 +7,48 @@
 /* Once both directions are finished the state is freed and the engine's
  * pointer is set to this sentinel, so later payload allocates nothing. */
 static sf_app_conn sf_app_gone;
+
+/* A connection with one direction over (END, recognised as some proto)
+ * and the other without payload yet -- what a capture cut by its snaplen
+ * leaves after a connection's first data segment -- keeps no state on the
+ * heap: the engine's pointer names one of these tags instead (never
+ * dereferenced), from which the next segment rebuilds the state on the
+ * stack. Index: (ended direction (2) x its proto (3)) x the HTTP request
+ * queue (4: empty, or one request of kind SF_HQ_OTHER/HEAD/CONNECT). */
+enum { HALF_N = 2 * 3 * 4 };
+static uint64_t sf_app_half[HALF_N];   /* (only their addresses are used) */
+
+static int is_half(const sf_app_conn *a)
+{
+    return (uintptr_t)a - (uintptr_t)sf_app_half < sizeof sf_app_half;
+}
+
+/* The tag for state *a, or -1 when it is not of that shape. */
+static int half_index(const sf_app_conn *a)
+{
+    static const sf_app_dir untouched;   /* all zero, as calloc/memset leave it */
+    if (a->tls13 || a->q_n > 1) return -1;
+    int e;
+    if (a->d[0].st == SF_AD_END && !memcmp(&a->d[1], &untouched, sizeof untouched)) e = 0;
+    else if (a->d[1].st == SF_AD_END && !memcmp(&a->d[0], &untouched, sizeof untouched)) e = 1;
+    else return -1;
+    if (a->d[e].proto > SF_APP_HTTP || (a->q_n && a->q[a->q_head] > SF_HQ_CONNECT)) return -1;
+    return (e * 3 + a->d[e].proto) * 4 + (a->q_n ? 1 + a->q[a->q_head] : 0);
+}
+
+/* The state tag `i` stands for (what half_index saw, up to stale bytes of
+ * the ended direction and the queue's position, which nothing reads). */
+static void half_state(int i, sf_app_conn *a)
+{
+    memset(a, 0, sizeof *a);
+    int e = i / 12, proto = i / 4 % 3, q = i % 4;
+    a->d[e].st = SF_AD_END;
+    a->d[e].proto = (uint8_t)proto;
+    if (q) {
+        a->q_n = 1;
+        a->q[0] = (uint8_t)(q - 1);
+    }
+}
 
 void sf_appinfo_clear(sf_appinfo *a)
 {
@@ -104,7 +147,8 @@ static int detect(const uint8_t *p, size_t n, int strict, int tls_hint)
 }
 
 static void segment(sf_app_conn *a, int dir, uint32_t rel_seq, const uint8_t *data, uint32_t len,
-                    uint32_t caplen, int tls_hint, sf_appinfo *out, sf_conn_app *sum)
+                    uint32_t caplen, uint16_t client_port, uint16_t server_port, sf_appinfo *out,
+                    sf_conn_app *sum)
 {
     sf_app_dir *d = &a->d[dir];
     if (d->st == SF_AD_END) return;
@@ -144,8 +188,11 @@ static void segment(sf_app_conn *a, int dir, uint32_t rel_seq, const uint8_t *da
         size_t more = sf_cur_left(&peek) < 16 ? sf_cur_left(&peek) : 16;
         sf_get_bytes(&peek, tmp + m, more);
         m += more;
-        int st = d->st == SF_AD_RETRY ? detect(c.p, sf_cur_left(&c), 1, tls_hint)
-                                       : detect(tmp, m, 0, tls_hint);
+        int st;
+        if (d->st == SF_AD_RETRY)   /* the port hint matters only when resynchronising */
+            st = detect(c.p, sf_cur_left(&c), 1, tls_port(server_port) || tls_port(client_port));
+        else
+            st = detect(tmp, m, 0, 0);
         if (st == SF_AD_NEW) {
             if (m <= sizeof d->pre && !trunc) {     /* too few bytes yet: keep them */
                 memcpy(d->pre, tmp, m);
@@ -202,19 +249,38 @@ app_segment_slow(sf_app_conn **ac, int dir, uint32_t rel_seq, const uint8_t *dat
                  uint32_t caplen, uint16_t client_port, uint16_t server_port, sf_appinfo *out,
                  sf_conn_app *sum)
 {
-    sf_app_conn *a = *ac;
-    if (!a) {
-        a = calloc(1, sizeof *a);
-        if (!a) return SF_APP_NONE;
-        *ac = a;
-        sf_conn_app_init(sum);
+    /* a new connection or a half-done one (is_half) is worked on in
+     * `local`, and goes to the heap only if it ends up of another shape */
+    sf_app_conn *a = *ac, local;
+    const int on_heap = a && !is_half(a);
+    if (!on_heap) {
+        if (a) {
+            half_state((int)((const uint64_t *)(const void *)a - sf_app_half), &local);
+        } else {
+            memset(&local, 0, sizeof local);
+            sf_conn_app_init(sum);
+        }
+        a = &local;
     }
-    segment(a, dir & 1, rel_seq, data, len, caplen, tls_port(server_port) || tls_port(client_port),
-            out, sum);
+    segment(a, dir & 1, rel_seq, data, len, caplen, client_port, server_port, out, sum);
     uint8_t proto = a->d[dir & 1].proto ? a->d[dir & 1].proto : sum->proto;
     if (a->d[0].st == SF_AD_END && a->d[1].st == SF_AD_END) {
-        sf_app_free(a);
+        if (on_heap) sf_app_free(a);
         *ac = &sf_app_gone;
+    } else if (!on_heap) {
+        int h = half_index(a);
+        if (h >= 0) {
+            *ac = (sf_app_conn *)(void *)&sf_app_half[h];
+        } else {
+            sf_app_conn *n = malloc(sizeof *n);
+            if (n) {
+                memcpy(n, a, sizeof *n);            /* (nothing points into the state) */
+                *ac = n;
+            } else {                                /* out of memory: stop recognising */
+                for (int i = 0; i < 2; i++) end_dir(&a->d[i]);
+                *ac = &sf_app_gone;
+            }
+        }
     }
     return proto;
 }
@@ -236,7 +302,7 @@ void sf_app_segment(sf_app_conn **ac, int dir, uint32_t rel_seq, const uint8_t *
 
 void sf_app_free(sf_app_conn *ac)
 {
-    if (!ac || ac == &sf_app_gone) return;
+    if (!ac || ac == &sf_app_gone || is_half(ac)) return;
     for (int i = 0; i < 2; i++) end_dir(&ac->d[i]);
     free(ac);
 }

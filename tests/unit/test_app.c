@@ -357,6 +357,35 @@ TEST(app_truncated_segment_reports_what_completes_in_it)
     conn_free(&c);
 }
 
+/* The client's direction ends on its first segment (cut by the snaplen)
+ * before the server sent anything: what the server's side needs of it --
+ * the request was a HEAD, so its response has no body -- must survive
+ * until the response comes. */
+TEST(app_direction_over_before_the_other_starts_keeps_the_request_queue)
+{
+    const char *reqs = "HEAD /x HTTP/1.1\r\nHost: h\r\n\r\nGET /y HTTP/1.1\r\nHost: h\r\n\r\n";
+    const char *resp = "HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\nHTTP/1.1 404 Not Found\r\n\r\n";
+    size_t head_len = strlen("HEAD /x HTTP/1.1\r\nHost: h\r\n\r\n");
+    for (int twice = 0; twice < 2; twice++) {
+        conn c; conn_init(&c);
+        sf_appinfo *o = send_at(&c, 0, 1, (const uint8_t *)reqs, strlen(reqs), head_len + 5);
+        T_EQ_INT(o->http_nmsg, 1);                       /* the HEAD; the GET was cut */
+        T_EQ_STR(o->http_method, "HEAD");
+        if (twice) {                                     /* more from the ended side: ignored */
+            o = send_at(&c, 0, 1 + (uint32_t)strlen(reqs), (const uint8_t *)reqs, head_len, head_len);
+            T_EQ_INT(o->http_nmsg, 0);
+            T_EQ_INT(o->proto, SF_APP_HTTP);
+        }
+        o = send_at(&c, 1, 1, (const uint8_t *)resp, strlen(resp), strlen(resp));
+        T_EQ_INT(o->http_nmsg, 2);                       /* HEAD's response has no body */
+        T_EQ_INT(o->http_msgs[0].status, 200);
+        T_EQ_INT(o->http_msgs[1].status, 404);
+        T_EQ_INT(c.sum.http_requests, 1);
+        T_EQ_INT(c.sum.http_responses, 2);
+        conn_free(&c);
+    }
+}
+
 TEST(app_retransmission_ignored_and_gap_stops)
 {
     bb x = { .n = 0 };
