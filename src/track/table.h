@@ -77,11 +77,15 @@ static inline uint32_t sf_key_hash(const sf_ckey *k)
     h = sf_key_mix(h, sf_ld32(&k->pa));
     return (uint32_t)(h ^ (h >> 32));
 }
+/* An IPv4 key's address bytes 4..15 are zero (sf_key_make): once the
+ * versions, the first 8 bytes of each address and the ports agree, only
+ * IPv6 keys have more to compare. */
 static inline int sf_key_eq(const sf_ckey *x, const sf_ckey *y)
 {
-    return ((sf_ld64(x->a) ^ sf_ld64(y->a)) | (sf_ld64(x->a + 8) ^ sf_ld64(y->a + 8)) |
-            (sf_ld64(x->b) ^ sf_ld64(y->b)) | (sf_ld64(x->b + 8) ^ sf_ld64(y->b + 8)) |
-            (sf_ld32(&x->pa) ^ sf_ld32(&y->pa)) | (uint64_t)(x->ipver ^ y->ipver)) == 0;
+    if (((sf_ld64(x->a) ^ sf_ld64(y->a)) | (sf_ld64(x->b) ^ sf_ld64(y->b)) | (sf_ld32(&x->pa) ^ sf_ld32(&y->pa)) |
+         (uint64_t)(x->ipver ^ y->ipver)) != 0)
+        return 0;
+    return y->ipver == 4 || ((sf_ld64(x->a + 8) ^ sf_ld64(y->a + 8)) | (sf_ld64(x->b + 8) ^ sf_ld64(y->b + 8))) == 0;
 }
 static inline uint32_t sf_be32(const uint8_t *p) { return __builtin_bswap32(sf_ld32(p)); }
 static inline uint64_t sf_be64(const uint8_t *p) { return __builtin_bswap64(sf_ld64(p)); }
