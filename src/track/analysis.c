@@ -58,14 +58,19 @@ void sf_an_init(sf_an_conn *a)
     }
 }
 
+/* Called for every connection that ends, whose state is no longer in the
+ * cache: only reads unless something was allocated (no calls, no stores). */
 void sf_an_free(sf_an_conn *a)
 {
-    sf_an_sack_free(a);
+    if (a->ext)
+        sf_an_sack_free(a);
     for (int d = 0; d < 2; d++) {
-        if (a->f[d].capseg)
-            free(a->f[d].seg.heap);
-        a->f[d].seg.heap = NULL;
-        a->f[d].nseg = a->f[d].capseg = 0;
+        sf_an_flow *f = &a->f[d];
+        if (f->capseg) {
+            free(f->seg.heap);
+            f->seg.heap = NULL;
+            f->nseg = f->capseg = 0;
+        }
     }
 }
 
