@@ -8,6 +8,12 @@
  * pointer is set to this sentinel, so later payload allocates nothing. */
 static sf_app_conn sf_app_gone;
 
+/* Empty values copied in (a copy of a constant compiles to plain vector
+ * stores; a memset of these sizes to `rep stos`, slow to start). */
+static const sf_app_conn conn_zero;
+static const sf_conn_app conn_app_empty = { .alert_desc = -1 };
+#define ZERO_U(d) memcpy(&(d)->u, &conn_zero.d[0].u, sizeof (d)->u)
+
 /* A connection with one direction over (END, recognised as some proto)
  * and the other without payload yet -- what a capture cut by its snaplen
  * leaves after a connection's first data segment -- keeps no state on the
@@ -26,11 +32,11 @@ static int is_half(const sf_app_conn *a)
 /* The tag for state *a, or -1 when it is not of that shape. */
 static int half_index(const sf_app_conn *a)
 {
-    static const sf_app_dir untouched;   /* all zero, as calloc/memset leave it */
+    const sf_app_dir *untouched = &conn_zero.d[0];   /* all zero, as new state starts */
     if (a->tls13 || a->q_n > 1) return -1;
     int e;
-    if (a->d[0].st == SF_AD_END && !memcmp(&a->d[1], &untouched, sizeof untouched)) e = 0;
-    else if (a->d[1].st == SF_AD_END && !memcmp(&a->d[0], &untouched, sizeof untouched)) e = 1;
+    if (a->d[0].st == SF_AD_END && !memcmp(&a->d[1], untouched, sizeof *untouched)) e = 0;
+    else if (a->d[1].st == SF_AD_END && !memcmp(&a->d[0], untouched, sizeof *untouched)) e = 1;
     else return -1;
     if (a->d[e].proto > SF_APP_HTTP || (a->q_n && a->q[a->q_head] > SF_HQ_CONNECT)) return -1;
     return (e * 3 + a->d[e].proto) * 4 + (a->q_n ? 1 + a->q[a->q_head] : 0);
@@ -40,7 +46,7 @@ static int half_index(const sf_app_conn *a)
  * the ended direction and the queue's position, which nothing reads). */
 static void half_state(int i, sf_app_conn *a)
 {
-    memset(a, 0, sizeof *a);
+    memcpy(a, &conn_zero, sizeof *a);
     int e = i / 12, proto = i / 4 % 3, q = i % 4;
     a->d[e].st = SF_AD_END;
     a->d[e].proto = (uint8_t)proto;
@@ -59,8 +65,7 @@ void sf_appinfo_clear(sf_appinfo *a)
 
 void sf_conn_app_init(sf_conn_app *s)
 {
-    memset(s, 0, sizeof *s);
-    s->alert_desc = -1;
+    memcpy(s, &conn_app_empty, sizeof *s);
 }
 
 void sf_app_strcpy(char *dst, size_t n, const uint8_t *src, size_t len)
@@ -116,7 +121,7 @@ static void end_dir(sf_app_dir *d)
 {
     if (d->st == SF_AD_TLS) sf_tls_dir_free(&d->u.tls);
     else if (d->st == SF_AD_HTTP) sf_http_dir_free(&d->u.http);
-    memset(&d->u, 0, sizeof d->u);
+    ZERO_U(d);
     d->st = SF_AD_END;
     d->pre_len = 0;
 }
@@ -208,7 +213,7 @@ static void segment(sf_app_conn *a, int dir, uint32_t rel_seq, const uint8_t *da
             return;
         }
         d->st = (uint8_t)st;
-        memset(&d->u, 0, sizeof d->u);
+        ZERO_U(d);
         /* each direction is recognised on its own (an HTTP request answered by a
          * TLS alert is both); the connection is what was recognised first */
         d->proto = st == SF_AD_TLS ? SF_APP_TLS : SF_APP_HTTP;
@@ -257,7 +262,7 @@ app_segment_slow(sf_app_conn **ac, int dir, uint32_t rel_seq, const uint8_t *dat
         if (a) {
             half_state((int)((const uint64_t *)(const void *)a - sf_app_half), &local);
         } else {
-            memset(&local, 0, sizeof local);
+            memcpy(&local, &conn_zero, sizeof local);
             sf_conn_app_init(sum);
         }
         a = &local;

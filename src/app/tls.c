@@ -129,7 +129,8 @@ static void parse_versions(sf_cur *e, sf_tls_hello *h)
  * what was buffered (possibly cut short: parses what is there). */
 static void parse_hello(const uint8_t *p, size_t n, uint8_t type, sf_tls_hello *h)
 {
-    memset(h, 0, sizeof *h);
+    static const sf_tls_hello none;
+    memcpy(h, &none, sizeof *h);        /* (vector stores; a memset becomes `rep stos`) */
     h->is_server = type == 2;
     if (!p) return;
     sf_cur c = sf_cur_make(p, n);
