@@ -23,6 +23,14 @@ void sf_dec_tcp_options(sf_pkt *p)
         p->wscale = (int8_t)sf_peek_u8(&c, 19);
         return;
     }
+    if (sf_cur_left(&c) == 12 && (sf_peek_be32(&c, 0) >> 16) == 0x0204 &&
+        (sf_peek_be32(&c, 4) >> 8) == 0x010303 && sf_peek_be32(&c, 8) == 0x01010402) {
+        /* Windows' SYN and SYN-ACK: mss, nop, wscale, nop, nop, sackOK */
+        p->mss = sf_peek_be16(&c, 2);
+        p->wscale = (int8_t)sf_peek_u8(&c, 7);
+        p->sack_perm = 1;
+        return;
+    }
     while (sf_cur_has(&c, 1)) {
         uint8_t kind = sf_peek_u8(&c, 0);
         if (kind == OPT_EOL) break;

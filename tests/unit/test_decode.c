@@ -359,6 +359,35 @@ TEST(options_sack_and_malformed_lengths)
     T_EQ_INT(t.sack_perm, 1);
 }
 
+/* Windows' SYN options (mss, nop, wscale, nop, nop, sackOK) take a
+ * shortcut in the parser: the same values as the loop finds for the same
+ * options in another order; a look-alike with a bad sackOK length is the
+ * loop's (which stops there). */
+TEST(options_windows_syn_layout)
+{
+    static const uint8_t w[12] = { 2, 4, 0x05, 0xb4, 1, 3, 3, 8, 1, 1, 4, 2 };
+    static const uint8_t loop[12] = { 1, 3, 3, 8, 2, 4, 0x05, 0xb4, 4, 2, 1, 1 };
+    static const uint8_t bad[12] = { 2, 4, 0x05, 0xb4, 1, 3, 3, 8, 1, 1, 4, 3 };
+    sf_pkt a, b, c;
+    memset(&a, 0x5a, sizeof a); memset(&b, 0, sizeof b); memset(&c, 0, sizeof c);
+    a.opt = w; a.opt_len = sizeof w;
+    b.opt = loop; b.opt_len = sizeof loop;
+    c.opt = bad; c.opt_len = sizeof bad;
+    sf_decode_tcp_options(&a);
+    sf_decode_tcp_options(&b);
+    sf_decode_tcp_options(&c);
+    T_EQ_INT(a.mss, 1460);
+    T_EQ_INT(a.wscale, 8);
+    T_EQ_INT(a.sack_perm, 1);
+    T_EQ_INT(a.has_ts, 0);
+    T_EQ_INT(a.ts_val, 0);
+    T_EQ_INT(a.nsack, 0);
+    T_CHECK(a.mss == b.mss && a.wscale == b.wscale && a.sack_perm == b.sack_perm && a.has_ts == b.has_ts);
+    T_EQ_INT(c.mss, 1460);
+    T_EQ_INT(c.wscale, 8);
+    T_EQ_INT(c.sack_perm, 0);
+}
+
 /* ---- the fast path (fast.c) against the general decoder ---- */
 
 #include "../../src/decode/decode_int.h"
@@ -416,8 +445,9 @@ TEST(fast_path_equals_general_decoder)
     static const uint8_t sack_opts[24] = { 1, 1, 8, 10, 0, 0, 1, 0, 0, 0, 2, 0,
                                            1, 1, 5, 10, 0, 0, 0, 5, 0, 0, 0, 9 };
     static const uint8_t odd_opts[8] = { 3, 3, 14, 2, 4, 2, 0, 0 }; /* wscale 14, sackOK, EOL */
+    static const uint8_t win_opts[12] = { 2, 4, 0x05, 0xb4, 1, 3, 3, 8, 1, 1, 4, 2 };
     const struct { const uint8_t *o; size_t n; } opts[] = {
-        { NULL, 0 }, { ts_opts, 12 }, { syn_opts, 20 }, { sack_opts, 24 }, { odd_opts, 8 } };
+        { NULL, 0 }, { ts_opts, 12 }, { syn_opts, 20 }, { sack_opts, 24 }, { odd_opts, 8 }, { win_opts, 12 } };
     /* link prefixes: Ethernet with 0..3 VLAN tags, SLL, SLL2, raw, IPv4/IPv6 link types */
     enum { L_ETH, L_VLAN1, L_VLAN2, L_VLAN3, L_SLL, L_SLL2, L_RAW, L_DLT_IP, L_NLINK };
     long ntcp = 0, nother = 0, nframes = 0;
