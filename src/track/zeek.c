@@ -14,7 +14,8 @@
 
 /* Z_* endpoint states, H_* history-once bits, X_* scaled events: fast.h */
 
-/* Ports Zeek's analyzers register (likely_server_ports), TCP only. */
+/* Ports Zeek's analyzers register (likely_server_ports), TCP only; in
+ * ascending order (the search stops at the first one not below the port). */
 static const uint16_t likely_server[] = {
     21, 22, 25, 53, 80, 81, 88, 110, 135, 139, 143, 389, 443, 445, 502, 563, 585, 587,
     614, 631, 636, 989, 990, 992, 993, 995, 1080, 2811, 3128, 3268, 3306, 3389, 5222,
@@ -24,8 +25,8 @@ static const uint16_t likely_server[] = {
 static int likely_server_port(uint16_t port)
 {
     for (size_t i = 0; i < sizeof likely_server / sizeof likely_server[0]; i++)
-        if (likely_server[i] == port)
-            return 1;
+        if (likely_server[i] >= port)
+            return likely_server[i] == port;
     return 0;
 }
 

@@ -140,3 +140,37 @@ TEST(track_fast_paths_match_general)
     /* the fast paths were taken often enough to mean something */
     T_CHECK(fast[0] > 5000 && fast[1] > 5000 && fast[2] > 5000 && steady > 1000);
 }
+
+/* zeek.c: the originator flips ('^') when the first packet is not a pure
+ * SYN and comes from one of Zeek's likely server ports (and the other port
+ * is not one, or is a higher one): every port, against Zeek's list. */
+TEST(track_zeek_likely_server_ports)
+{
+    static const uint16_t zeek[] = { 21, 22, 25, 53, 80, 81, 88, 110, 135, 139, 143, 389, 443, 445, 502,
+                                     563, 585, 587, 614, 631, 636, 989, 990, 992, 993, 995, 1080, 2811, 3128,
+                                     3268, 3306, 3389, 5222, 5223, 5269, 5900, 6666, 6667, 6668, 6669, 8000,
+                                     8080, 8888, 20000 };
+    static sf_rec r;
+    int flips = 0;
+    for (uint32_t port = 0; port < 65536; port++) {
+        int want = 0;
+        for (size_t i = 0; i < sizeof zeek / sizeof zeek[0]; i++)
+            want |= zeek[i] == port;
+        sf_pkt p;
+        memset(&p, 0, sizeof p);
+        p.flags = A;
+        p.sport = (uint16_t)port;
+        p.dport = 40000;             /* not a likely server port */
+        memset(&r, 0, sizeof r);
+        sf_zeek_init(&r, 0, &p);
+        T_EQ_INT(r.z.orig_dir, want);
+        T_EQ_INT(r.z.hlen, want);
+        /* both likely: flips when the sender's is the lower one */
+        p.dport = 443;
+        memset(&r, 0, sizeof r);
+        sf_zeek_init(&r, 1, &p);
+        T_EQ_INT(r.z.orig_dir, want && port < 443 ? 0 : 1);
+        flips += want;
+    }
+    T_EQ_INT(flips, (int)(sizeof zeek / sizeof zeek[0]));
+}
