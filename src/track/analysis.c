@@ -632,6 +632,88 @@ count:
     fast_refresh(a);
 }
 
+/* A connection's first SYN or SYN-ACK from one side (the side has sent
+ * nothing the analysis saw, and the peer no ACK: SF_ANF_BASE_SET and
+ * SF_ANF_FIRST_ACK clear, nextseq 0, no segments): what the general path
+ * does for it, without the checks that cannot fire (no LOST SEGMENT
+ * without a nextseq, none of the no-SYN checks, no retransmission of a
+ * first SYN, no SACK blocks). Returns 0, having changed nothing, when the
+ * packet is not such a SYN. */
+static __attribute__((noinline)) int syn_first(sf_an_conn *restrict a, const sf_pkt *restrict p,
+                                               sf_pinfo *restrict pi)
+{
+    const int d = pi->dir ? 1 : 0;
+    sf_an_flow *F = &a->f[d], *R = &a->f[!d];
+    uint32_t seglen;
+    if (F->fl || F->nextseq || F->nseg || a->ext || p->status != SF_DEC_TCP ||
+        (p->ip_first_frag | p->nsack | p->ts_missing) || p->l4_caplen < 16 || p->hlen < 20 ||
+        !an_seglen(p, &seglen) || seglen)
+        return 0;
+    const uint16_t flags = p->flags;
+    const uint32_t seq = p->seq, ack = p->ack;
+    const int64_t now = ts_ns(&p->ts);
+    pi->dup_ack_num = 0;
+    pi->dup_ack_frame = 0;
+    pi->acks_frame = 0;
+    pi->ack_rtt_ns = -1;
+    pi->calc_window = p->win;
+    pi->win_scale = -2;
+    memset(pi->rel_sack, 0, sizeof pi->rel_sack);
+    if (a->cfl & SF_ANC_HAVE_LAST) {
+        int64_t gap = now - a->last_ts;
+        if (gap > a->sum.longest_stall_ns)
+            a->sum.longest_stall_ns = gap;
+    }
+    a->last_ts = now;
+    a->cfl |= SF_ANC_HAVE_LAST;
+
+    /* analyze_seq: set_bases, then the ACK checks, remembering the SYN */
+    uint32_t fl = pi->analysis;
+    F->base_seq = seq;
+    F->fl |= SF_ANF_BASE_SET;
+    if (!(R->fl & SF_ANF_BASE_SET) && (flags & SF_TH_ACK)) {
+        R->base_seq = ack - 1;
+        R->fl |= SF_ANF_BASE_SET;
+    }
+    if (ack != F->lastack) {
+        F->lastnondupack = p->frame;
+        F->dupacknum = 0;
+    }
+    if (GT_SEQ(ack, R->maxseqtobeacked) && R->maxseqtobeacked && (flags & SF_TH_ACK))
+        fl |= ack_unseen(R);
+    const uint32_t nextseq = seq + 1;
+    (void)seg_push(F, p->frame, seq, nextseq, now);
+    if (!(fl & SF_AN_ZERO_WINDOW_PROBE)) {
+        F->nextseq = nextseq;           /* it was 0 */
+        F->nextseqtime = now;
+        if (seq == F->maxseqtobeacked || !F->maxseqtobeacked)
+            F->maxseqtobeacked = nextseq;
+    }
+    F->window = p->win;
+    F->lastack = ack;
+    F->lastacktime = now;
+    if (a->cfl & SF_ANC_MPTCP)
+        F->mp_ops = a->mp_ops;
+    F->last = (uint8_t)((fl & (SF_AN_KEEP_ALIVE | SF_AN_ZERO_WINDOW_PROBE)) >> LAST_SHIFT);
+    seg_ack(R, ack, now, pi);
+
+    syn_after(a, F, R, p, flags, now);
+    pi->analysis = fl;
+    sum_packet(&a->sum, d, fl, 1, 0, pi->ack_rtt_ns);
+    fast_refresh(a);
+    return 1;
+}
+
+/* Every packet the fast path does not take: a connection's first SYN or
+ * SYN-ACK from a side by syn_first, the rest by the general path. */
+static __attribute__((noinline)) void an_other(sf_an_conn *restrict a, const sf_pkt *restrict p,
+                                               sf_pinfo *restrict pi, const uint32_t isn[2])
+{
+    if ((p->flags & (SF_TH_SYN | SF_TH_FIN | SF_TH_RST)) == SF_TH_SYN && syn_first(a, p, pi))
+        return;
+    sf_an_packet_general(a, p, pi, isn);
+}
+
 /* The fast path when the packet qualifies (see fast_refresh for the
  * connection-wide conditions), else the general path. For a packet that
  * qualifies, the general path's checks reduce to the ones kept here:
@@ -763,5 +845,5 @@ void sf_an_packet(sf_an_conn *restrict a, const sf_pkt *restrict p, sf_pinfo *re
     sum_packet(&a->sum, pi->dir != 0, fl, 1, seglen, rtt);
     return;
 general:
-    sf_an_packet_general(a, p, pi, isn);
+    an_other(a, p, pi, isn);
 }

@@ -24,7 +24,7 @@ static inline unsigned sf_an_options(void) { return sf_an_opts_set; }
  * returns the extra flags (SF_AN_DSACK, SF_AN_SACK_SPURIOUS_RETRANSMISSION). */
 uint32_t sf_an_sack_packet(sf_an_conn *a, int d, const sf_pkt *p, uint32_t seglen, uint32_t fl);
 void sf_an_sack_free(sf_an_conn *a);
-/* sf_an_packet without its fast path (analysis.c): the same results for
+/* sf_an_packet without its fast paths (analysis.c): the same results for
  * every packet; for tests/unit/test_analysis_fast.c, which compares them. */
 void sf_an_packet_general(sf_an_conn *restrict a, const sf_pkt *restrict p, sf_pinfo *restrict pi,
                           const uint32_t isn[2]);

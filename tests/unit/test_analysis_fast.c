@@ -5,9 +5,9 @@
 
 /*
  * sf_an_packet takes a fast path for the usual packets of an established
- * connection and hands every other packet to sf_an_packet_general; for
- * every packet the two must give the same per-packet result and leave the
- * same state. Here generated connections (handshakes with and without
+ * connection and another for a side's first SYN (syn_first), and hands
+ * every other packet to sf_an_packet_general; for every packet the two must
+ * give the same per-packet result and leave the same state. Here generated connections (handshakes with and without
  * window scaling, in-order data and ACKs, losses, retransmissions,
  * keep-alives, zero windows, FINs, RSTs, SACK blocks, options of every
  * kind, headers cut short, untimed packets, ...) run through both, packet
@@ -32,6 +32,7 @@ typedef struct gside {
     int ws;             /* window-scale option to put on the SYN, -1 none */
     uint32_t last_ack;  /* ack and window fields of the last packet sent */
     uint16_t last_win;
+    int sent;           /* has sent a packet */
 } gside;
 
 typedef struct gen {
@@ -42,6 +43,7 @@ typedef struct gen {
     uint8_t wire[64];   /* link + IP header bytes for l2/l4 (contents unused) */
     int mptcp;          /* this connection may carry MPTCP options */
     int clean;          /* mostly in-order data and ACKs */
+    int synfirst;       /* (midstream) a side's first packet is a SYN, with any ack field */
 } gen;
 
 /* options: none, NOP NOP TIMESTAMP, or something the analysis must read */
@@ -142,6 +144,13 @@ static void gen_packet(gen *g, sf_pkt *p, int *dir, int *preset)
         ack = s->rcv - rnd() % 3000u;
         len = pct(50) ? 1 + rnd() % 1460u : 0;
     }
+    if (g->synfirst && !s->sent) {
+        flags = (uint16_t)(SF_TH_SYN | (pct(50) ? SF_TH_ACK : 0));
+        seq = s->nxt - 1;
+        ack = pct(50) ? rnd() : o->nxt + rnd() % 3000u;
+        len = pct(90) ? 0 : 1 + rnd() % 100u;
+    }
+    s->sent = 1;
     if (pct(3))
         flags &= (uint16_t)~SF_TH_ACK;
     if (k >= 820 && k < 860 && pct(50))
@@ -295,6 +304,7 @@ static uint64_t run(unsigned conns, unsigned pkts_per_conn, uint64_t seed)
         sf_an_init(&A);
         sf_an_init(&B);
         const int hs = pct(80) ? 3 : 0;         /* some connections start midstream */
+        g.synfirst = !hs && pct(50);
         for (unsigned i = 0; i < pkts_per_conn; i++) {
             sf_pkt p;
             int dir, preset = 0;
