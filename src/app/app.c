@@ -305,6 +305,14 @@ void sf_app_segment(sf_app_conn **ac, int dir, uint32_t rel_seq, const uint8_t *
     out->proto = app_segment_slow(ac, dir, rel_seq, data, len, caplen, client_port, server_port, out, sum);
 }
 
+int sf_app_over(const sf_app_conn *ac) { return ac == &sf_app_gone; }
+
+void sf_app_segment_over(sf_appinfo *out, uint8_t proto)
+{
+    out_reset(out);
+    out->proto = proto;
+}
+
 void sf_app_free(sf_app_conn *ac)
 {
     if (!ac || ac == &sf_app_gone || is_half(ac)) return;

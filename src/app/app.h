@@ -121,6 +121,15 @@ void sf_app_segment(sf_app_conn **ac, int dir, uint32_t rel_seq, const uint8_t *
                     uint32_t len, uint32_t caplen, uint16_t client_port, uint16_t server_port,
                     sf_appinfo *out, sf_conn_app *sum);
 void sf_app_free(sf_app_conn *ac);
+/* additive (session 4): 1 once the recognition of the connection is over
+ * (both directions finished; 0 for NULL). From then on sf_app_segment only
+ * resets *out and sets out->proto to sum->proto (which no longer changes):
+ * exactly what sf_app_segment_over(out, sum->proto) does. An engine may
+ * note both in its hot record and call that instead, without reading *ac
+ * or *sum (on the bench capture, loading *ac is a cache miss for most of
+ * the calls, which are on connections whose recognition is over). */
+int sf_app_over(const sf_app_conn *ac);
+void sf_app_segment_over(sf_appinfo *out, uint8_t proto);
 /* Attribution (docs/app.md): a TLS record is reported in the segment where
  * the record COMPLETES (as tshark does); an HTTP message in the segment where
  * its header block completes. *sum is initialised (sf_conn_app_init) by the

@@ -386,6 +386,37 @@ TEST(app_direction_over_before_the_other_starts_keeps_the_request_queue)
     }
 }
 
+/* Once both directions are over (here: each cut by the snaplen on its
+ * first segment), sf_app_over says so and sf_app_segment gives what
+ * sf_app_segment_over gives. */
+TEST(app_over_and_segment_over_agree)
+{
+    bb x = { .n = 0 }, sv = { .n = 0 };
+    size_t r = rec_begin(&x, 22); client_hello(&x, "o.test"); rec_end(&x, r);
+    r = rec_begin(&sv, 22); server_hello(&sv, 0, 0, 0xc02f); rec_end(&sv, r);
+    conn c; conn_init(&c);
+    T_EQ_INT(sf_app_over(c.ac), 0);
+    send_at(&c, 0, 1, x.b, x.n, 60);
+    T_EQ_INT(sf_app_over(c.ac), 0);                      /* the server's side is to come */
+    send_at(&c, 1, 1, sv.b, sv.n, 30);
+    T_EQ_INT(sf_app_over(c.ac), 1);
+    sf_appinfo a, b;
+    memset(&a, 0x77, sizeof a);
+    memset(&b, 0x11, sizeof b);
+    sf_app_segment(&c.ac, 0, 1 + (uint32_t)x.n, x.b, (uint32_t)x.n, (uint32_t)x.n, 50000, 443, &a, &c.sum);
+    sf_app_segment_over(&b, c.sum.proto);
+    T_EQ_INT(a.proto, SF_APP_TLS);
+    T_EQ_INT(b.proto, a.proto);
+#define SAME(f) T_CHECK(!memcmp(&a.f, &b.f, sizeof a.f));
+    SAME(nrec) SAME(sni[0]) SAME(tls_version) SAME(alert_desc) SAME(hrr) SAME(cipher) SAME(alpn[0])
+    SAME(http_method[0]) SAME(http_uri[0]) SAME(http_status) SAME(http_reason[0]) SAME(http_host[0])
+    SAME(http_clen) SAME(http_version[0]) SAME(nrec_total) SAME(http_nmsg) SAME(http_is_request)
+#undef SAME
+    T_EQ_INT(a.alert_desc, -1);
+    T_EQ_INT(a.http_clen, -1);
+    conn_free(&c);
+}
+
 TEST(app_retransmission_ignored_and_gap_stops)
 {
     bb x = { .n = 0 };
