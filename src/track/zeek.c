@@ -24,10 +24,12 @@ static const uint16_t likely_server[] = {
 
 static int likely_server_port(uint16_t port)
 {
-    for (size_t i = 0; i < sizeof likely_server / sizeof likely_server[0]; i++)
+    const size_t n = sizeof likely_server / sizeof likely_server[0];
+    if (port > likely_server[n - 1])  /* ephemeral ports, the usual client side */
+        return 0;
+    for (size_t i = 0;; i++)
         if (likely_server[i] >= port)
             return likely_server[i] == port;
-    return 0;
 }
 
 static void add_hist(sf_rec *r, char c)
