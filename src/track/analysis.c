@@ -74,107 +74,7 @@ void sf_an_free(sf_an_conn *a)
     }
 }
 
-/* ---- the unacknowledged-segment list (oldest first) ----
- * The first SF_AN_SEG_INLINE segments live in the flow itself (capseg 0);
- * a longer list moves to the heap, which is given back when it empties. */
-
-/* First heap capacity (doubling after, up to SF_AN_MAX_UNACKED). */
-#define SEG_HEAP_FIRST 8
-
-static inline sf_an_seg *seg_arr(sf_an_flow *f)
-{
-    return f->capseg ? f->seg.heap : f->seg.in;
-}
-
-/* Make room for one more segment when the list is full: move the inline
- * list to the heap, or grow the heap list. The array, NULL if that failed. */
-static __attribute__((noinline)) sf_an_seg *seg_grow(sf_an_flow *f)
-{
-    sf_an_seg *arr;
-    if (f->capseg == 0) {                              /* inline list full: to the heap */
-        arr = malloc(SEG_HEAP_FIRST * sizeof *arr);
-        if (!arr)
-            return NULL;
-        memcpy(arr, f->seg.in, (size_t)f->nseg * sizeof *arr);
-        f->seg.heap = arr;
-        f->capseg = SEG_HEAP_FIRST;
-        return arr;
-    }
-    uint32_t cap = (uint32_t)f->capseg * 2u;
-    if (cap > SF_AN_MAX_UNACKED)
-        cap = SF_AN_MAX_UNACKED;
-    if (cap <= f->capseg)
-        return NULL;
-    arr = realloc(f->seg.heap, cap * sizeof *arr);
-    if (!arr)
-        return NULL;
-    f->seg.heap = arr;
-    f->capseg = (uint16_t)cap;
-    return arr;
-}
-
-/* Append a segment; 0 if it could not be stored (allocation failed). */
-static inline int seg_push(sf_an_flow *f, uint64_t frame, uint32_t seq, uint32_t nextseq, int64_t ts)
-{
-    sf_an_seg *arr;
-    if (f->capseg == 0 && f->nseg < SF_AN_SEG_INLINE)
-        arr = f->seg.in;
-    else if (f->capseg != 0 && f->nseg < f->capseg)
-        arr = f->seg.heap;
-    else if (!(arr = seg_grow(f)))
-        return 0;
-    sf_an_seg *s = &arr[f->nseg++];
-    s->ts = ts;
-    s->frame = frame;
-    s->seq = seq;
-    s->nextseq = nextseq;
-    return 1;
-}
-
-/* Process `ack` against the segments the peer sent (Wireshark's loop over
- * rev->segments). Segments wholly covered are removed; one ending exactly at
- * `ack` is the acknowledged frame: Wireshark walks newest-first and keeps the
- * last match, i.e. the OLDEST exact match, which is the first one here. */
-/* A segment's or an ACK's time unknown (tcpdump text printed with -t): no RTT. */
-#define SF_AN_NO_TIME INT64_MIN
-
-static void seg_ack(sf_an_flow *r, uint32_t ack, int64_t now, sf_pinfo *pi)
-{
-    const uint16_t n = r->nseg;
-    if (n == 0)
-        return;
-    sf_an_seg *arr = seg_arr(r);
-    uint16_t w = 0;
-    int matched = 0;
-    for (uint16_t i = 0; i < n; i++) {
-        sf_an_seg *s = &arr[i];
-        if (ack == s->nextseq) {
-            if (!matched) {
-                matched = 1;
-                pi->acks_frame = s->frame;
-                if (now != SF_AN_NO_TIME && s->ts != SF_AN_NO_TIME) {
-                    int64_t rtt = now - s->ts;
-                    /* tshark shows ack_rtt only when it is not zero */
-                    pi->ack_rtt_ns = rtt != 0 ? rtt : -1;
-                }
-            }
-            continue;                                   /* delete */
-        }
-        if (GT_SEQ(ack, s->seq) && LE_SEQ(ack, s->nextseq))
-            s->seq = ack;                               /* partly acked: keep the rest */
-        else if (!GT_SEQ(s->nextseq, ack))
-            continue;                                   /* old: delete */
-        if (w != i)                                     /* close the gap left by deletions */
-            arr[w] = *s;
-        w++;
-    }
-    r->nseg = w;
-    if (w == 0 && r->capseg) {                          /* nothing outstanding: give the memory back */
-        free(r->seg.heap);
-        r->seg.heap = NULL;
-        r->capseg = 0;
-    }
-}
+/* (the unacknowledged-segment list: analysis_int.h, analysis_seg.c) */
 
 /* ---- options the analysis needs beyond what the decoder parsed ---- */
 
@@ -414,7 +314,7 @@ finished_fwd:
     uint32_t nextseq = seq + seglen;
     if ((seglen || synfin) && F->nseg < SF_AN_MAX_UNACKED) {
         nextseq += (uint32_t)synfin;
-        (void)seg_push(F, p->frame, seq, nextseq, p->ts_missing ? SF_AN_NO_TIME : now);
+        (void)sf_an_seg_push(F, p->frame, seq, nextseq, p->ts_missing ? SF_AN_NO_TIME : now);
     }
     const int zwp = (fl & SF_AN_ZERO_WINDOW_PROBE) != 0;
     if (!zwp) {
@@ -435,7 +335,7 @@ finished_fwd:
 
     /* Whatever this packet acknowledges (Wireshark does this for every
      * packet, whether or not the ACK flag is set). */
-    seg_ack(R, ack, p->ts_missing ? SF_AN_NO_TIME : now, pi);
+    sf_an_seg_ack(R, ack, p->ts_missing ? SF_AN_NO_TIME : now, pi);
     return fl;
 }
 
@@ -682,7 +582,7 @@ static __attribute__((noinline)) int syn_first(sf_an_conn *restrict a, const sf_
     if (GT_SEQ(ack, R->maxseqtobeacked) && R->maxseqtobeacked && (flags & SF_TH_ACK))
         fl |= ack_unseen(R);
     const uint32_t nextseq = seq + 1;
-    (void)seg_push(F, p->frame, seq, nextseq, now);
+    (void)sf_an_seg_push(F, p->frame, seq, nextseq, now);
     if (!(fl & SF_AN_ZERO_WINDOW_PROBE)) {
         F->nextseq = nextseq;           /* it was 0 */
         F->nextseqtime = now;
@@ -695,7 +595,7 @@ static __attribute__((noinline)) int syn_first(sf_an_conn *restrict a, const sf_
     if (a->cfl & SF_ANC_MPTCP)
         F->mp_ops = a->mp_ops;
     F->last = (uint8_t)((fl & (SF_AN_KEEP_ALIVE | SF_AN_ZERO_WINDOW_PROBE)) >> LAST_SHIFT);
-    seg_ack(R, ack, now, pi);
+    sf_an_seg_ack(R, ack, now, pi);
 
     syn_after(a, F, R, p, flags, now);
     pi->analysis = fl;
@@ -771,7 +671,7 @@ void sf_an_packet(sf_an_conn *restrict a, const sf_pkt *restrict p, sf_pinfo *re
     const int64_t now = ts_ns(&p->ts);
     if ((seglen | fin) && F->nseg < SF_AN_MAX_UNACKED) {
         nextseq += fin;
-        (void)seg_push(F, p->frame, seq, nextseq, now);
+        (void)sf_an_seg_push(F, p->frame, seq, nextseq, now);
     }
     if (GT_SEQ(nextseq, F->nextseq) || !F->nextseq) {
         F->nextseq = nextseq;
@@ -786,13 +686,13 @@ void sf_an_packet(sf_an_conn *restrict a, const sf_pkt *restrict p, sf_pinfo *re
     /* after the analysis (dissect_tcp): an ACK ends is_first_ack */
     F->fl &= (uint8_t)~SF_ANF_FIRST_ACK;
 
-    /* what it acknowledges of the peer's segments (seg_ack, inline for
+    /* what it acknowledges of the peer's segments (sf_an_seg_ack, inline for
      * an inline list) */
     uint64_t acked = 0;
     int64_t rtt = -1;
     const uint16_t n = R->nseg;
     if (n && R->capseg == 0) {
-        /* seg_ack for at most SF_AN_SEG_INLINE segments: the first one
+        /* sf_an_seg_ack for at most SF_AN_SEG_INLINE segments: the first one
          * ending at ack is the acknowledged frame; a segment is kept while
          * it ends beyond ack, trimmed to start at it */
         sf_an_seg *const arr = R->seg.in;
@@ -818,7 +718,7 @@ void sf_an_packet(sf_an_conn *restrict a, const sf_pkt *restrict p, sf_pinfo *re
     } else if (n) {
         pi->acks_frame = 0;
         pi->ack_rtt_ns = -1;
-        seg_ack(R, ack, now, pi);
+        sf_an_seg_ack(R, ack, now, pi);
         acked = pi->acks_frame;
         rtt = pi->ack_rtt_ns;
     }
