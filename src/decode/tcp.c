@@ -31,6 +31,21 @@ void sf_dec_tcp_options(sf_pkt *p)
         p->sack_perm = 1;
         return;
     }
+    size_t n = (sf_cur_left(&c) - 16) / 8;
+    if (sf_cur_left(&c) >= 24 && sf_cur_left(&c) == 16 + 8 * n && n <= 3 &&
+        sf_peek_be32(&c, 0) == 0x0101080a && sf_peek_be32(&c, 12) == (0x01010500u | (2 + 8 * n))) {
+        /* nop, nop, timestamps, nop, nop, SACK with 1-3 blocks: a segment
+         * after a loss */
+        p->has_ts = 1;
+        p->ts_val = sf_peek_be32(&c, 4);
+        p->ts_ecr = sf_peek_be32(&c, 8);
+        for (size_t i = 0; i < n; i++) {
+            p->sack[i][0] = sf_peek_be32(&c, 16 + 8 * i);
+            p->sack[i][1] = sf_peek_be32(&c, 20 + 8 * i);
+        }
+        p->nsack = (uint8_t)n;
+        return;
+    }
     while (sf_cur_has(&c, 1)) {
         uint8_t kind = sf_peek_u8(&c, 0);
         if (kind == OPT_EOL) break;

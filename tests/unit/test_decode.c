@@ -388,6 +388,47 @@ TEST(options_windows_syn_layout)
     T_EQ_INT(c.sack_perm, 0);
 }
 
+/* Timestamps then SACK (nop, nop, TS, nop, nop, SACK with 1-3 blocks)
+ * take a shortcut: the same values as the loop finds for SACK first, and a
+ * SACK length that does not match the option bytes is the loop's. */
+TEST(options_timestamps_then_sack_layout)
+{
+    for (unsigned n = 1; n <= 3; n++) {
+        uint8_t a[40], b[40];
+        size_t len = 16 + 8 * n;
+        static const uint8_t ts[12] = { 1, 1, 8, 10, 0, 0, 0, 7, 0, 0, 0, 9 };
+        memcpy(a, ts, 12);
+        a[12] = 1; a[13] = 1; a[14] = 5; a[15] = (uint8_t)(2 + 8 * n);
+        for (unsigned i = 0; i < 8 * n; i++) a[16 + i] = (uint8_t)(i * 7 + n);
+        memcpy(b, a + 12, 4 + 8 * n);                    /* SACK first, then the timestamps */
+        memcpy(b + 4 + 8 * n, ts, 12);
+        sf_pkt x, y;
+        memset(&x, 0x33, sizeof x); memset(&y, 0, sizeof y);
+        x.opt = a; x.opt_len = (uint32_t)len;
+        y.opt = b; y.opt_len = (uint32_t)len;
+        sf_decode_tcp_options(&x);
+        sf_decode_tcp_options(&y);
+        T_EQ_INT(x.has_ts, 1);
+        T_EQ_INT(x.ts_val, 7);
+        T_EQ_INT(x.ts_ecr, 9);
+        T_EQ_INT(x.nsack, n);
+        T_EQ_INT(x.mss, 0);
+        T_EQ_INT(x.wscale, -1);
+        T_EQ_INT(x.sack_perm, 0);
+        T_EQ_INT(y.nsack, n);
+        T_CHECK(!memcmp(x.sack, y.sack, n * sizeof x.sack[0]));
+        T_EQ_INT(x.sack[n - 1][1], (uint32_t)((8 * n - 4) * 7 + n) << 24 | (uint32_t)((8 * n - 3) * 7 + n) << 16 |
+                                   (uint32_t)((8 * n - 2) * 7 + n) << 8 | (uint32_t)((8 * n - 1) * 7 + n));
+        a[15] = (uint8_t)(8 * n);                        /* SACK length 2 short: the loop's */
+        memset(&x, 0x33, sizeof x);
+        x.opt = a; x.opt_len = (uint32_t)len;
+        sf_decode_tcp_options(&x);
+        T_EQ_INT(x.has_ts, 1);
+        T_EQ_INT(x.nsack, 0);                            /* 8n - 2 bytes of blocks: ignored */
+        T_EQ_INT(x.mss, 0);
+    }
+}
+
 /* ---- the fast path (fast.c) against the general decoder ---- */
 
 #include "../../src/decode/decode_int.h"
