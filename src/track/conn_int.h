@@ -166,6 +166,8 @@ typedef struct sf_rec {
     uint8_t completeness;     /* Wireshark tcp.completeness */
     uint8_t client_inferred;  /* role inferred (no SYN seen) */
     uint8_t ts_prec[2];       /* precision of first_ts, last_ts */
+    uint8_t app_over;         /* 1 + ext->sum.proto once app recognition is over (sf_app_over;
+                               * engine.c then skips sf_app_segment), 0 before */
     sf_dir d[2];
     int64_t mru_syn_ns;       /* Wireshark ts_mru_syn: latest SYN without ACK, 0 = none */
     int64_t first_sec, last_sec;

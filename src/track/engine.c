@@ -59,12 +59,14 @@ sf_engine *sf_engine_new(const sf_engine_cfg *cfg, struct sf_view *view)
     e->max_conns = cfg ? cfg->max_conns : 0;
     e->mem_budget = SF_MEM_BUDGET;
     e->compact = SF_COMPACT_DEFAULT;
+    e->app_fast = 1;
     e->exp_ended = e->exp_open = INT64_MAX;
     e->t.open_lazy = 1;          /* until idle eviction or the cap needs the order (open_exact) */
     return e;
 }
 
 void sf_engine_set_compact(sf_engine *e, int on) { e->compact = on != 0; }
+void sf_engine_set_app_fast(sf_engine *e, int on) { e->app_fast = on != 0; }
 
 void sf_engine_pinfo_buf(sf_engine *e, sf_pinfo *(*buf)(void *ctx), void *ctx)
 {
@@ -385,12 +387,21 @@ static inline __attribute__((always_inline)) void eng_track(sf_engine *e, sf_rec
     if (pi->analysis & SF_AN_ZERO_WINDOW_PROBE)
         pi->role |= SF_ROLE_WINDOW_PROBE;
 
-    if (seglen > 0 && have && !(f & SF_TH_RST) && sf_eng_ext(e, r)) {
-        uint32_t rel = pi->rel_seq + ((f & SF_TH_SYN) ? 1u : 0u);
-        const sf_ckey *k = &r->h.key;
-        uint16_t cport = r->h.client_is_a ? k->pa : k->pb, sport = r->h.client_is_a ? k->pb : k->pa;
-        sf_app_segment(&r->ext->app, d, rel, p->payload, p->len, p->payload_caplen, cport, sport, &pi->app,
-                       &r->ext->sum);
+    if (seglen > 0 && have && !(f & SF_TH_RST)) {
+        if (r->app_over) {
+            /* recognition over: what sf_app_segment would do, without
+             * loading the app state (app.h, sf_app_over) */
+            sf_app_segment_over(&pi->app, (uint8_t)(r->app_over - 1));
+            e->app_fast_n++;
+        } else if (sf_eng_ext(e, r)) {
+            uint32_t rel = pi->rel_seq + ((f & SF_TH_SYN) ? 1u : 0u);
+            const sf_ckey *k = &r->h.key;
+            uint16_t cport = r->h.client_is_a ? k->pa : k->pb, sport = r->h.client_is_a ? k->pb : k->pa;
+            sf_app_segment(&r->ext->app, d, rel, p->payload, p->len, p->payload_caplen, cport, sport, &pi->app,
+                           &r->ext->sum);
+            if (e->app_fast && sf_app_over(r->ext->app))
+                r->app_over = (uint8_t)(1 + r->ext->sum.proto);
+        }
     }
     if (!(r->cf & SF_CF_ENDED) && ((r->d[0].fl | r->d[1].fl) & (SF_DF_RST | SF_DF_FIN)) && sf_state_ended(r))
         r->cf |= SF_CF_ENDED;

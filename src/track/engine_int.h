@@ -22,6 +22,9 @@ struct sf_engine {
     uint64_t max_conns;          /* 0: no count limit (the memory budget still applies) */
     uint64_t mem_budget;         /* bytes of records (both kinds and their extensions) */
     int compact;                 /* keep connections without payload compact (minirec.c) */
+    int app_fast;                /* payload of connections whose app recognition is over:
+                                  * sf_app_segment_over from the record (sf_rec.app_over) */
+    uint64_t app_fast_n;         /* segments answered so (tests) */
     sf_rext *ext_free;           /* recycled extensions */
     uint64_t ext_live;
     sf_pinfo pi;                 /* scratch for the current packet */
@@ -57,6 +60,10 @@ void sf_eng_track(sf_engine *e, sf_rec *r, int d, const sf_pkt *p, int first, in
 /* Tests: on = 0 keeps every connection in a full record (the default is 1);
  * call before the first packet. The output is the same either way. */
 void sf_engine_set_compact(sf_engine *e, int on);
+/* Tests: on = 0 calls sf_app_segment for every payload segment, also once
+ * the recognition is over (the default is 1); call before the first packet.
+ * The output is the same either way. */
+void sf_engine_set_app_fast(sf_engine *e, int on);
 
 /* minirec.c: connections without payload kept compact */
 /* 1 if p (any packet of a connection) may be kept in a compact record. */

@@ -10,6 +10,8 @@ _Static_assert(offsetof(sf_mini1, m.h) == 0 && offsetof(sf_mini3, m.h) == 0, "he
 /* issue 8: a handshake without data takes at most 256 bytes with its share
  * of the hash buckets; keep the compact records where they are */
 _Static_assert(sizeof(sf_rhdr) == 72, "table header");
+/* the memory budget counts records by size: a new field takes padding */
+_Static_assert(sizeof(sf_rec) == 736, "full record");
 _Static_assert(sizeof(sf_mini1) <= 144 && sizeof(sf_mini3) <= 224, "compact records");
 
 int sf_table_init(sf_table *t)
