@@ -115,6 +115,9 @@ static uint64_t mem_used(const sf_engine *e)
  * release the record. */
 static void emit_rec(sf_engine *e, sf_rec *r, sf_rhdr *h)
 {
+    if (r->ext)                  /* cold since the app recognition ended: its summary is read last */
+        for (size_t o = 0; o < sizeof *r->ext; o += 64)
+            __builtin_prefetch((const char *)r->ext + o);
     sf_conn_fill(r, &e->hosts, &e->c, &e->c_app_empty);
     if (e->v->conn_end)
         e->v->conn_end(e->v->self, &e->c);
