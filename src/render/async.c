@@ -31,6 +31,11 @@ typedef struct alpkt {
     uint8_t ts_prec, ts_missing, status, ipver, nsack, names;   /* names: 1 src, 2 dst */
     uint8_t src[16], dst[16];
 } alpkt;
+/* Its fields as X(alpkt member, sf_pkt member), for both directions (src,
+ * dst and the names are copied apart) */
+#define A_LEAN_FIELDS(X) X(frame, frame) X(ts_sec, ts.sec) X(ts_nsec, ts.nsec) X(ts_prec, ts.prec) \
+    X(ts_missing, ts_missing) X(status, status) X(ipver, ipver) X(nsack, nsack) X(seq, seq) X(ack, ack) \
+    X(len, len) X(sport, sport) X(dport, dport) X(flags, flags) X(win, win)
 
 /* sf_pinfo up to its app part: the rest is len (asserted below) */
 #define A_PI_CORE offsetof(sf_pinfo, app)
@@ -166,21 +171,9 @@ static void copy_pinfo(sf_pinfo *d, const sf_pinfo *s)
 static void lean_put(sf_async *a, aslot *s, const sf_pkt *p, const sf_pinfo *pi)
 {
     alpkt *l = &s->u.l.lp;
-    l->frame = p->frame;
-    l->ts_sec = p->ts.sec;
-    l->ts_nsec = p->ts.nsec;
-    l->ts_prec = p->ts.prec;
-    l->ts_missing = p->ts_missing;
-    l->status = (uint8_t)p->status;
-    l->ipver = p->ipver;
-    l->nsack = p->nsack;
-    l->seq = p->seq;
-    l->ack = p->ack;
-    l->len = p->len;
-    l->sport = p->sport;
-    l->dport = p->dport;
-    l->flags = p->flags;
-    l->win = p->win;
+#define A_PUT(m, f) l->m = p->f;
+    A_LEAN_FIELDS(A_PUT)
+#undef A_PUT
     memcpy(l->src, p->src, 16);
     memcpy(l->dst, p->dst, 16);
     l->names = 0;
@@ -326,21 +319,9 @@ static const sf_pkt *lean_get(sf_async *a, const aslot *s)
 {
     const alpkt *l = &s->u.l.lp;
     sf_pkt *p = &a->rp;
-    p->frame = l->frame;
-    p->ts.sec = l->ts_sec;
-    p->ts.nsec = l->ts_nsec;
-    p->ts.prec = l->ts_prec;
-    p->ts_missing = l->ts_missing;
-    p->status = (sf_dec_status)l->status;
-    p->ipver = l->ipver;
-    p->nsack = l->nsack;
-    p->seq = l->seq;
-    p->ack = l->ack;
-    p->len = l->len;
-    p->sport = l->sport;
-    p->dport = l->dport;
-    p->flags = l->flags;
-    p->win = l->win;
+#define A_GET(m, f) p->f = l->m;
+    A_LEAN_FIELDS(A_GET)
+#undef A_GET
     memcpy(p->src, l->src, 16);
     memcpy(p->dst, l->dst, 16);
     p->src_name = (l->names & 1) ? a->names[s - a->slot][0] : NULL;
