@@ -16,6 +16,19 @@ extern int t_failed_checks;
     { t_register(#name, test_##name); }                                \
     static void test_##name(void)
 
+/* xorshift64: the next number from *state (never 0), in 0 .. n-1 */
+static inline uint32_t t_rand(uint64_t *state, uint32_t n)
+{
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    return (uint32_t)(*state % n);
+}
+/* All that was written to f, from its start, NUL-terminated; the caller
+ * frees it ("" if f could not be read back; NULL if out of memory). f is
+ * closed. */
+char *t_slurp(FILE *f);
+
 #define T_CHECK(cond) do { if (!(cond)) { t_failed_checks++;           \
     fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); } } while (0)
 #define T_EQ_INT(a, b) do { long long _a = (long long)(a), _b = (long long)(b); \

@@ -12,6 +12,17 @@ void t_register(const char *name, t_fn fn)
     if (t_n < T_MAX) { t_tests[t_n].name = name; t_tests[t_n].fn = fn; t_n++; }
 }
 
+char *t_slurp(FILE *f)
+{
+    long len = ftell(f);
+    char *buf = calloc(1, (size_t)(len > 0 ? len : 0) + 1);
+    rewind(f);
+    if (buf && len > 0 && fread(buf, 1, (size_t)len, f) != (size_t)len)
+        buf[0] = 0;
+    fclose(f);
+    return buf;
+}
+
 int main(int argc, char **argv)
 {
     int passed = 0, failed = 0;

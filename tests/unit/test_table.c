@@ -5,13 +5,7 @@
 #include "../../src/track/table.h"
 
 static uint64_t tk_state = 0x9E3779B97F4A7C15ull;
-static uint32_t tk(uint32_t n)     /* xorshift64: 0 .. n-1 */
-{
-    tk_state ^= tk_state << 13;
-    tk_state ^= tk_state >> 7;
-    tk_state ^= tk_state << 17;
-    return (uint32_t)(tk_state % n);
-}
+static uint32_t tk(uint32_t n) { return t_rand(&tk_state, n); }
 
 /* A TCP packet between two random endpoints; addresses often share a
  * prefix (same /64, same /24) or are equal, ports often equal. */

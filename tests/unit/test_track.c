@@ -627,13 +627,7 @@ static char *sp_run(const sp *script, size_t n, int compact, uint64_t max_conns)
     v.destroy(v.self);
     sf_out_flush(&o);
     sf_out_free(&o);
-    long len = ftell(f);
-    char *buf = calloc(1, (size_t)(len > 0 ? len : 0) + 1);
-    rewind(f);
-    if (buf && len > 0 && fread(buf, 1, (size_t)len, f) != (size_t)len)
-        buf[0] = 0;
-    fclose(f);
-    return buf;
+    return t_slurp(f);
 }
 
 TEST(track_compact_syn_same_output)

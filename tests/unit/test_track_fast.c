@@ -14,13 +14,7 @@ enum { S = SF_TH_SYN, A = SF_TH_ACK, F = SF_TH_FIN, R = SF_TH_RST, P = SF_TH_PSH
 #include "../../src/track/fast.h"
 
 static uint64_t fz_state = 88172645463325252ull;
-static uint32_t fz(uint32_t n)     /* xorshift64: 0 .. n-1 */
-{
-    fz_state ^= fz_state << 13;
-    fz_state ^= fz_state >> 7;
-    fz_state ^= fz_state << 17;
-    return (uint32_t)(fz_state % n);
-}
+static uint32_t fz(uint32_t n) { return t_rand(&fz_state, n); }
 /* a number near x: mostly equal or a little above/below, sometimes far */
 static uint32_t fz_near(uint32_t x)
 {
@@ -261,13 +255,7 @@ static char *app_run(int app_fast, uint64_t *fast_n)
     v.destroy(v.self);
     sf_out_flush(&o);
     sf_out_free(&o);
-    long len = ftell(f);
-    char *buf = calloc(1, (size_t)(len > 0 ? len : 0) + 1);
-    rewind(f);
-    if (buf && len > 0 && fread(buf, 1, (size_t)len, f) != (size_t)len)
-        buf[0] = 0;
-    fclose(f);
-    return buf;
+    return t_slurp(f);
 }
 
 TEST(track_app_over_same_output)
