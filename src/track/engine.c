@@ -111,13 +111,20 @@ static uint64_t mem_used(const sf_engine *e)
     return e->t.bytes + e->ext_live * sizeof(sf_rext);
 }
 
+/* Start loading the n bytes at p (always_inline: a function doing nothing
+ * but prefetches counts as pure for gcc, and its calls are dropped). */
+static inline __attribute__((always_inline)) void prefetch_lines(const void *p, size_t n)
+{
+    for (size_t o = 0; o < n; o += 64)
+        __builtin_prefetch((const char *)p + o);
+}
+
 /* Final summary of r (the record h, or its rebuilt state) to the view, then
  * release the record. */
 static void emit_rec(sf_engine *e, sf_rec *r, sf_rhdr *h)
 {
     if (r->ext)                  /* cold since the app recognition ended: its summary is read last */
-        for (size_t o = 0; o < sizeof *r->ext; o += 64)
-            __builtin_prefetch((const char *)r->ext + o);
+        prefetch_lines(r->ext, sizeof *r->ext);
     sf_conn_fill(r, &e->hosts, &e->c, &e->c_app_empty);
     if (e->v->conn_end)
         e->v->conn_end(e->v->self, &e->c);
@@ -138,10 +145,12 @@ static uint64_t last_frame(const sf_rhdr *h)
     return h->kind == SF_K_FULL ? ((const sf_rec *)h)->last_frame : sf_mini_last_frame((const sf_minirec *)h);
 }
 
-typedef struct { uint64_t frame; uint32_t id; } lf_ent;
-static int by_frame(const void *x, const void *y)
+/* qsort_r order of tagged indices (ctx: the table) by their records' last packet */
+static int by_last_frame(const void *x, const void *y, void *ctx)
 {
-    const uint64_t a = ((const lf_ent *)x)->frame, b = ((const lf_ent *)y)->frame;
+    const sf_table *t = ctx;
+    const uint64_t a = last_frame(sf_table_at(t, *(const uint32_t *)x));
+    const uint64_t b = last_frame(sf_table_at(t, *(const uint32_t *)y));
     return a < b ? -1 : a > b;
 }
 
@@ -158,22 +167,15 @@ static void open_exact(sf_engine *e)
     uint32_t n = 0;
     for (uint32_t i = e->t.lhead[SF_L_OPEN]; i; i = sf_table_at(&e->t, i)->lnext)
         n++;
-    lf_ent *v = malloc((size_t)(n ? n : 1) * sizeof *v);
     uint32_t *ids = malloc((size_t)(n ? n : 1) * sizeof *ids);
     e->t.open_lazy = 0;
-    if (!v || !ids) {
-        free(v);
-        free(ids);
+    if (!ids)
         return;
-    }
     uint32_t k = 0;
     for (uint32_t i = e->t.lhead[SF_L_OPEN]; i && k < n; i = sf_table_at(&e->t, i)->lnext)
-        v[k++] = (lf_ent){ last_frame(sf_table_at(&e->t, i)), i };
-    qsort(v, k, sizeof *v, by_frame);
-    for (uint32_t i = 0; i < k; i++)
-        ids[i] = v[i].id;
+        ids[k++] = i;
+    qsort_r(ids, k, sizeof *ids, by_last_frame, &e->t);
     sf_table_relink(&e->t, SF_L_OPEN, ids, k);
-    free(v);
     free(ids);
     const sf_rhdr *b = sf_table_oldest(&e->t, SF_L_OPEN);
     e->exp_open = b ? b->last_ns + e->idle_ns : INT64_MAX;
@@ -181,16 +183,11 @@ static void open_exact(sf_engine *e)
 
 /* Start loading record id1 (tagged index; 0: none), which is about to be
  * written: it has usually not been touched for seconds, and its summary
- * reads most of it. (always_inline: a function doing nothing but
- * prefetches counts as pure for gcc, and its calls are dropped.) */
+ * reads most of it. */
 static inline __attribute__((always_inline)) void prefetch_rec(const sf_engine *e, uint32_t id1)
 {
-    if (!id1)
-        return;
-    const char *q = (const char *)sf_table_at(&e->t, id1);
-    const size_t n = e->t.pool[id1 >> SF_TAG_SHIFT].esz;
-    for (size_t o = 0; o < n; o += 64)
-        __builtin_prefetch(q + o);
+    if (id1)
+        prefetch_lines(sf_table_at(&e->t, id1), e->t.pool[id1 >> SF_TAG_SHIFT].esz);
 }
 
 /* Emit connections whose linger or idle time has passed, oldest first. */
