@@ -695,6 +695,7 @@ void sf_an_packet(sf_an_conn *restrict a, const sf_pkt *restrict p, sf_pinfo *re
         /* sf_an_seg_ack for at most SF_AN_SEG_INLINE segments: the first one
          * ending at ack is the acknowledged frame; a segment is kept while
          * it ends beyond ack, trimmed to start at it */
+        _Static_assert(SF_AN_SEG_INLINE == 2, "the exact match is looked for in in[0] and in[1]");
         sf_an_seg *const arr = R->seg.in;
         const sf_an_seg *hit = ack == arr[0].nextseq ? &arr[0] : n > 1 && ack == arr[1].nextseq ? &arr[1] : NULL;
         if (hit) {
