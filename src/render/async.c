@@ -330,16 +330,12 @@ static const sf_pkt *lean_get(sf_async *a, const aslot *s)
         return p;
     copy16(&a->rpi, s->u.l.core, A_PI_CORE);
     a->rpi.len = s->u.l.len;
-    sf_appinfo *ap = &a->rpi.app;            /* what lean_put tested, as it was */
-    sf_appinfo_none(ap);
-    ap->hrr = 0;
-    ap->cipher = 0;
-    ap->alpn[0] = 0;
-    ap->http_nmsg = 0;
+    /* the app part as sf_app_segment leaves it when nothing ended in the
+     * segment (what lean_put tested), with the kind's proto */
+    sf_appinfo *ap = &a->rpi.app;
+    sf_app_segment_over(ap, s->kind == A_LEAN_TLS ? SF_APP_TLS : s->kind == A_LEAN_HTTP0 ? SF_APP_HTTP : SF_APP_NONE);
     if (s->kind == A_LEAN_TLS)
         copy16(ap, s->u.l.tls, A_TLS_SMALL);   /* proto, nrec, rec[0..2) */
-    else if (s->kind == A_LEAN_HTTP0)
-        ap->proto = SF_APP_HTTP;
     return p;
 }
 

@@ -25,7 +25,13 @@ typedef struct sf_async_link {
      * the core of sf_pinfo into the ring, about four cache lines per packet,
      * so the packet need not outlive the engine's callback (no read-ahead
      * ring, no tickets) and sf_async_pinfo_buf is not used. The other
-     * sf_pkt fields read as 0 and the pointers as NULL. */
+     * sf_pkt fields read as 0 and the pointers as NULL. Of pi->app, a lean
+     * view may read proto, nrec, rec[0..nrec), the strings sni, alpn,
+     * http_method and http_uri, tls_version, alert_desc, hrr, cipher,
+     * http_status, http_nmsg and http_msgs[0..http_nmsg): they are as the
+     * engine set them. The other app fields are not carried (they read as
+     * 0 or their sf_appinfo_none value) unless a hello, an alert or an HTTP
+     * header ended in the segment: then all of pi is copied. */
     int lean;
 } sf_async_link;
 
