@@ -168,7 +168,6 @@ static sf_src_rc pf_next(void *st, sf_pkt *out, char *err, size_t errlen)
 
 static int pf_resumable(void *st) { return ((pf_state *)st)->resumable; }
 
-
 static void pf_close(void *st)
 {
     pf_state *s = st;
