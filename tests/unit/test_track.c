@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "t.h"
+#include "t_jrun.h"
 #include "../../src/track/track.h"
 #include "../../src/render/view.h"
 #include "../../src/render/jsonw.h"
@@ -609,25 +610,14 @@ static void sp_feed(sf_engine *e, const sp *s, uint64_t frame)
 /* Run the script through an engine with the json view; returns the output. */
 static char *sp_run(const sp *script, size_t n, int compact, uint64_t max_conns)
 {
-    FILE *f = tmpfile();
-    if (!f)
-        return NULL;
-    sf_out o;
-    sf_out_init(&o, fileno(f), 1 << 16);
-    sf_view v;
-    memset(&v, 0, sizeof v);
-    sf_view_json(&v, NULL, &o);
+    t_jrun r;
     sf_engine_cfg cfg = { 0, max_conns };
-    sf_engine *e = sf_engine_new(&cfg, &v);
-    sf_engine_set_compact(e, compact);
+    if (t_jrun_open(&r, &cfg))
+        return NULL;
+    sf_engine_set_compact(r.e, compact);
     for (size_t i = 0; i < n; i++)
-        sp_feed(e, &script[i], i + 1);
-    sf_engine_finish(e);
-    sf_engine_free(e);
-    v.destroy(v.self);
-    sf_out_flush(&o);
-    sf_out_free(&o);
-    return t_slurp(f);
+        sp_feed(r.e, &script[i], i + 1);
+    return t_jrun_close(&r);
 }
 
 TEST(track_compact_syn_same_output)

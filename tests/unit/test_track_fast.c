@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "t.h"
+#include "t_jrun.h"
 #include "../../src/track/track.h"
 #include "../../src/track/engine_int.h"
 #include "../../src/render/view.h"
@@ -215,15 +216,10 @@ static char *app_run(int app_fast, uint64_t *fast_n)
     static const uint8_t tls_s[] = { 0x16, 0x03, 0x03, 0x00, 0x7a, 0x02, 0x00, 0x00, 0x76, 0x03, 0x03, 0x22 };
     static const uint8_t http_c[] = "GET /index.html HTTP/1.1\r\nHost: example.com\r\n\r\n";
     static const uint8_t http_s[] = "HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\nhello";
-    FILE *f = tmpfile();
-    if (!f)
+    t_jrun r;
+    if (t_jrun_open(&r, NULL))
         return NULL;
-    sf_out o;
-    sf_out_init(&o, fileno(f), 1 << 16);
-    sf_view v;
-    memset(&v, 0, sizeof v);
-    sf_view_json(&v, NULL, &o);
-    sf_engine *e = sf_engine_new(NULL, &v);
+    sf_engine *e = r.e;
     sf_engine_set_app_fast(e, app_fast);
     uint64_t fr = 1;
     enum { N = 4 };
@@ -249,13 +245,8 @@ static char *app_run(int app_fast, uint64_t *fast_n)
         app_feed(e, c, 0, SF_TH_FIN | SF_TH_ACK, ss[c]++, cs[c], 0, 0, NULL, fr++);
         app_feed(e, c, 1, SF_TH_ACK, cs[c], ss[c], 0, 0, NULL, fr++);
     }
-    sf_engine_finish(e);
-    *fast_n += e->app_fast_n;
-    sf_engine_free(e);
-    v.destroy(v.self);
-    sf_out_flush(&o);
-    sf_out_free(&o);
-    return t_slurp(f);
+    *fast_n += e->app_fast_n;    /* (the packets' count: finishing adds none) */
+    return t_jrun_close(&r);
 }
 
 TEST(track_app_over_same_output)
