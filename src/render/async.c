@@ -5,6 +5,9 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /*
  * Single producer (the engine's thread, through the outer view's
@@ -22,20 +25,37 @@ enum { A_PKT, A_PKT_NOPI, A_CONN, A_SYNC, A_FINISH, A_STOP,
        A_LEAN, A_LEAN_NOPI, A_LEAN_TLS, A_LEAN_HTTP0, A_LEAN_APP };
 
 /* Lean entries (sf_async_link.lean): the sf_pkt fields a lean view reads
- * (json_pkt.c), copied, so the packet need not outlive the callback. */
+ * (json_pkt.c), copied, so the packet need not outlive the callback. Three
+ * runs of them are adjacent in sf_pkt and copied as blocks (A_BLOCKS, the
+ * layout asserted below); the rest one by one (A_LEAN_FIELDS). */
 typedef struct alpkt {
     uint64_t frame;
-    int64_t ts_sec;
-    uint32_t ts_nsec, seq, ack, len;
-    uint16_t sport, dport, flags, win;
-    uint8_t ts_prec, ts_missing, status, ipver, nsack, names;   /* names: 1 src, 2 dst */
-    uint8_t src[16], dst[16];
+    sf_time ts;                          /* frame, ts: one block */
+    uint16_t sport, dport;
+    uint32_t seq, ack;
+    uint16_t flags, win;                 /* sport .. win: one block */
+    uint8_t src[16], dst[16];            /* one block */
+    uint32_t len;
+    uint8_t ts_missing, status, ipver, nsack, names;   /* names: 1 src, 2 dst */
 } alpkt;
-/* Its fields as X(alpkt member, sf_pkt member), for both directions (src,
- * dst and the names are copied apart) */
-#define A_LEAN_FIELDS(X) X(frame, frame) X(ts_sec, ts.sec) X(ts_nsec, ts.nsec) X(ts_prec, ts.prec) \
-    X(ts_missing, ts_missing) X(status, status) X(ipver, ipver) X(nsack, nsack) X(seq, seq) X(ack, ack) \
-    X(len, len) X(sport, sport) X(dport, dport) X(flags, flags) X(win, win)
+/* X(alpkt member, sf_pkt member, first byte, bytes): the blocks */
+#define A_BLOCKS(X) X(frame, frame, 0, offsetof(sf_pkt, ts) + sizeof(sf_time) - offsetof(sf_pkt, frame)) \
+    X(sport, sport, 0, offsetof(sf_pkt, win) + 2 - offsetof(sf_pkt, sport)) X(src, src, 0, 32)
+#define A_BLOCK_LAYOUT(am, pm, z, n) \
+    _Static_assert(offsetof(alpkt, am) + (n) <= sizeof(alpkt), "block fits alpkt");
+A_BLOCKS(A_BLOCK_LAYOUT)
+_Static_assert(offsetof(sf_pkt, ts) == offsetof(sf_pkt, frame) + 8 && offsetof(alpkt, ts) == offsetof(alpkt, frame) + 8,
+               "frame and ts adjacent in both");
+_Static_assert(offsetof(sf_pkt, dport) == offsetof(sf_pkt, sport) + 2 && offsetof(sf_pkt, seq) == offsetof(sf_pkt, sport) + 4 &&
+               offsetof(sf_pkt, ack) == offsetof(sf_pkt, sport) + 8 && offsetof(sf_pkt, flags) == offsetof(sf_pkt, sport) + 12 &&
+               offsetof(sf_pkt, win) == offsetof(sf_pkt, sport) + 14 && offsetof(alpkt, dport) == offsetof(alpkt, sport) + 2 &&
+               offsetof(alpkt, seq) == offsetof(alpkt, sport) + 4 && offsetof(alpkt, ack) == offsetof(alpkt, sport) + 8 &&
+               offsetof(alpkt, flags) == offsetof(alpkt, sport) + 12 && offsetof(alpkt, win) == offsetof(alpkt, sport) + 14,
+               "sport .. win: the same 16 bytes in both");
+_Static_assert(offsetof(sf_pkt, dst) == offsetof(sf_pkt, src) + 16 && offsetof(alpkt, dst) == offsetof(alpkt, src) + 16,
+               "src, dst adjacent in both");
+/* X(alpkt member, sf_pkt member): the others (the names are copied apart) */
+#define A_LEAN_FIELDS(X) X(len, len) X(ts_missing, ts_missing) X(status, status) X(ipver, ipver) X(nsack, nsack)
 
 /* sf_pinfo up to its app part: the rest is len (asserted below) */
 #define A_PI_CORE offsetof(sf_pinfo, app)
@@ -47,9 +67,12 @@ _Static_assert(offsetof(sf_appinfo, rec) + 2 * sizeof(sf_tls_rec) <= A_TLS_SMALL
 
 typedef struct aslot {
     _Alignas(64) uint8_t kind;   /* (lean entries: the slot's first 4 cache lines, 5 with A_LEAN_TLS) */
-    uint64_t ticket;
-    const sf_pkt *pkt;
     union {
+        struct {                 /* A_PKT, A_PKT_NOPI */
+            uint64_t ticket;
+            const sf_pkt *pkt;
+            sf_pinfo pi;
+        } p;
         struct {                 /* A_LEAN, A_LEAN_NOPI, A_LEAN_TLS, A_LEAN_HTTP0 */
             alpkt lp;
             unsigned char core[A_PI_CORE];
@@ -60,7 +83,6 @@ typedef struct aslot {
             alpkt lp;
             sf_pinfo pi;
         } la;
-        sf_pinfo pi;             /* A_PKT */
         sf_conn c;
         sf_stats st;
     } u;
@@ -100,19 +122,25 @@ struct sf_async {
 
 static void publish(sf_async *a, int force);
 
-static aslot *claim(sf_async *a)
+/* The ring is full: publish what is claimed and wait for room. */
+static __attribute__((noinline)) void wait_room(sf_async *a)
 {
-    if (a->head - atomic_load_explicit(&a->consumed, memory_order_acquire) >= A_SLOTS) {
-        publish(a, 1);           /* what it is to render before there is room */
-        pthread_mutex_lock(&a->m);
-        for (;;) {
-            atomic_store(&a->p_wait, 1);
-            if (a->head - atomic_load(&a->consumed) < A_SLOTS) break;
-            pthread_cond_wait(&a->cv_p, &a->m);
-        }
-        atomic_store(&a->p_wait, 0);
-        pthread_mutex_unlock(&a->m);
+    publish(a, 1);               /* what it is to render before there is room */
+    pthread_mutex_lock(&a->m);
+    for (;;) {
+        atomic_store(&a->p_wait, 1);
+        if (a->head - atomic_load(&a->consumed) < A_SLOTS) break;
+        pthread_cond_wait(&a->cv_p, &a->m);
     }
+    atomic_store(&a->p_wait, 0);
+    pthread_mutex_unlock(&a->m);
+}
+
+/* The slot of the next entry, once there is room for it (inline: once a packet). */
+static inline aslot *claim(sf_async *a)
+{
+    if (__builtin_expect(a->head - atomic_load_explicit(&a->consumed, memory_order_acquire) >= A_SLOTS, 0))
+        wait_room(a);
     return &a->slot[a->head & (A_SLOTS - 1)];
 }
 
@@ -139,13 +167,35 @@ static void push(sf_async *a, int force)
     if (force || (a->head & (A_PUBLISH_EVERY - 1)) == 0) publish(a, force);
 }
 
-/* Copy n bytes (a multiple of 16) in 16-byte moves: a constant-size
- * memcpy of this size becomes `rep movsq`, whose start-up cost was half of
- * as_packet's time. */
+/* Copy n bytes (a multiple of 16) in 16-byte moves, inline: a constant-
+ * size memcpy of this size becomes `rep movsq`, whose start-up cost was
+ * half of as_packet's time, and gcc turns a loop of 16-byte memcpys back
+ * into a call to memcpy; SSE2's loads and stores stay what they are. */
 static inline void copy16(void *restrict d, const void *restrict s, size_t n)
 {
+#ifdef __SSE2__
+    /* (unrolled by hand: gcc recognises the loop as a memcpy too) */
+    size_t i = 0;
+    for (; i + 64 <= n; i += 64) {
+        __m128i x0 = _mm_loadu_si128((const __m128i *)((const char *)s + i));
+        __m128i x1 = _mm_loadu_si128((const __m128i *)((const char *)s + i + 16));
+        __m128i x2 = _mm_loadu_si128((const __m128i *)((const char *)s + i + 32));
+        __m128i x3 = _mm_loadu_si128((const __m128i *)((const char *)s + i + 48));
+        __asm__("" : "+x"(x0), "+x"(x1), "+x"(x2), "+x"(x3));   /* keep them moves */
+        _mm_storeu_si128((__m128i *)((char *)d + i), x0);
+        _mm_storeu_si128((__m128i *)((char *)d + i + 16), x1);
+        _mm_storeu_si128((__m128i *)((char *)d + i + 32), x2);
+        _mm_storeu_si128((__m128i *)((char *)d + i + 48), x3);
+    }
+    for (; i < n; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)((const char *)s + i));
+        __asm__("" : "+x"(x));
+        _mm_storeu_si128((__m128i *)((char *)d + i), x);
+    }
+#else
     for (size_t i = 0; i < n; i += 16)
         memcpy((char *)d + i, (const char *)s + i, 16);
+#endif
 }
 _Static_assert(A_PI_CORE % 16 == 0, "copy16 copies sf_pinfo's core in 16-byte moves");
 
@@ -172,10 +222,11 @@ static void lean_put(sf_async *a, aslot *s, const sf_pkt *p, const sf_pinfo *pi)
 {
     alpkt *l = &s->u.l.lp;
 #define A_PUT(m, f) l->m = p->f;
+#define A_PUT_BLOCK(am, pm, z, n) memcpy(&l->am, &p->pm, (n));
+    A_BLOCKS(A_PUT_BLOCK)
     A_LEAN_FIELDS(A_PUT)
+#undef A_PUT_BLOCK
 #undef A_PUT
-    memcpy(l->src, p->src, 16);
-    memcpy(l->dst, p->dst, 16);
     l->names = 0;
     if (p->src_name || p->dst_name) {    /* text input: copied (each < SF_PKT_NAME_MAX) */
         char *n = a->names[s - a->slot][0];
@@ -229,16 +280,16 @@ static void as_packet(void *self, const sf_pkt *pkt, const sf_pinfo *pi)
         return;
     }
     s->kind = pi ? A_PKT : A_PKT_NOPI;
-    s->pkt = pkt;
-    s->ticket = a->link.ticket(a->link.ctx);
-    if (pi && pi != &s->u.pi) copy_pinfo(&s->u.pi, pi);   /* built in place: no copy */
+    s->u.p.pkt = pkt;
+    s->u.p.ticket = a->link.ticket(a->link.ctx);
+    if (pi && pi != &s->u.p.pi) copy_pinfo(&s->u.p.pi, pi);   /* built in place: no copy */
     push(a, 0);
 }
 
 sf_pinfo *sf_async_pinfo_buf(void *self)
 {
     /* the slot as_packet will claim next (claim() is idempotent until push) */
-    return &claim(self)->u.pi;
+    return &claim(self)->u.p.pi;
 }
 
 static void as_conn_end(void *self, const sf_conn *c)
@@ -320,10 +371,11 @@ static const sf_pkt *lean_get(sf_async *a, const aslot *s)
     const alpkt *l = &s->u.l.lp;
     sf_pkt *p = &a->rp;
 #define A_GET(m, f) p->f = l->m;
+#define A_GET_BLOCK(am, pm, z, n) memcpy(&p->pm, &l->am, (n));
+    A_BLOCKS(A_GET_BLOCK)
     A_LEAN_FIELDS(A_GET)
+#undef A_GET_BLOCK
 #undef A_GET
-    memcpy(p->src, l->src, 16);
-    memcpy(p->dst, l->dst, 16);
     p->src_name = (l->names & 1) ? a->names[s - a->slot][0] : NULL;
     p->dst_name = (l->names & 2) ? a->names[s - a->slot][1] : NULL;
     if (s->kind == A_LEAN_NOPI || s->kind == A_LEAN_APP)
@@ -369,8 +421,8 @@ static void *render(void *arg)
         switch (s->kind) {
         case A_PKT:
         case A_PKT_NOPI:
-            if (v->packet) v->packet(v->self, s->pkt, s->kind == A_PKT ? &s->u.pi : NULL);
-            ticket = s->ticket;
+            if (v->packet) v->packet(v->self, s->u.p.pkt, s->kind == A_PKT ? &s->u.p.pi : NULL);
+            ticket = s->u.p.ticket;
             break;
         case A_LEAN:
         case A_LEAN_NOPI:
