@@ -17,6 +17,9 @@ struct sf_engine {
     sf_hosts hosts;              /* host names of text input */
     uint64_t next_id;
     int64_t now_ns;
+    int64_t exp_ended, exp_open; /* expire(): no deadline of list SF_L_ENDED / SF_L_OPEN
+                                  * is earlier (lower bounds, exact after each run);
+                                  * read for every packet: next to now_ns */
     int have_now;
     int64_t idle_ns, linger_ns;
     uint64_t max_conns;          /* 0: no count limit (the memory budget still applies) */
@@ -27,16 +30,14 @@ struct sf_engine {
     uint64_t app_fast_n;         /* segments answered so (tests) */
     sf_rext *ext_free;           /* recycled extensions */
     uint64_t ext_live;
-    sf_pinfo pi;                 /* scratch for the current packet */
-    sf_pinfo *(*pi_buf)(void *); /* or where to build it (sf_engine_pinfo_buf) */
+    sf_pinfo *(*pi_buf)(void *); /* where to build a packet's sf_pinfo (sf_engine_pinfo_buf) */
     void *pi_ctx;
+    sf_pinfo pi;                 /* or this scratch */
     sf_pinfo rpi;                /* scratch for a replayed SYN */
     sf_conn c;                   /* scratch summary the views borrow */
     uint8_t c_app_empty;         /* c.app is the empty summary (summary.c) */
     sf_rec tmp[SF_TMP_SLOTS];    /* scratch full records: compact connections being
                                   * tracked or written (minirec.c) */
-    int64_t exp_ended, exp_open; /* expire(): no deadline of list SF_L_ENDED / SF_L_OPEN
-                                  * is earlier (lower bounds, exact after each run) */
     uint32_t tmp_used;           /* bit i: tmp_for[i] != 0 */
     uint32_t tmp_for[SF_TMP_SLOTS]; /* tmp[i] holds the state of this compact record
                                   * (tagged index) after all its packets; 0 = none */

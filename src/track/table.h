@@ -92,36 +92,53 @@ static inline uint64_t sf_be64(const uint8_t *p) { return __builtin_bswap64(sf_l
 
 /* Canonical key of a TCP packet (ipver 4 or 6); *src_is_a = 1 if the
  * sender is key.a (the lower address, then the lower port, as memcmp
- * orders them). Returns the key's hash (sf_key_hash). */
+ * orders them). Returns the key's hash (sf_key_hash). The key is written
+ * in whole words and the hash computed from registers: sf_table_find then
+ * reads k back from stores of the same width (a load spanning several
+ * narrower stores, as after byte copies and memsets, cannot be forwarded
+ * from them and waits for them to reach the cache). */
+static inline uint32_t sf_key_make6(sf_ckey *k, const sf_pkt *p, int *src_is_a)
+{
+    const uint64_t s0 = sf_be64(p->src), d0 = sf_be64(p->dst);
+    const uint64_t s1 = sf_be64(p->src + 8), d1 = sf_be64(p->dst + 8);
+    const int sa = s0 != d0 ? s0 < d0 : s1 != d1 ? s1 < d1 : p->sport <= p->dport;
+    *src_is_a = sa;
+    memcpy(k->a, sa ? p->src : p->dst, 16);
+    memcpy(k->b, sa ? p->dst : p->src, 16);
+    const uint16_t pp[2] = { sa ? p->sport : p->dport, sa ? p->dport : p->sport };
+    memcpy(&k->pa, pp, 4);
+    k->ipver = 6;
+    return sf_key_hash(k);
+}
 static inline uint32_t sf_key_make(sf_ckey *k, const sf_pkt *p, int *src_is_a)
 {
-    int c;
-    if (p->ipver == 6) {
-        uint64_t s0 = sf_be64(p->src), d0 = sf_be64(p->dst);
-        uint64_t s1 = sf_be64(p->src + 8), d1 = sf_be64(p->dst + 8);
-        c = s0 != d0 ? (s0 < d0 ? -1 : 1) : s1 != d1 ? (s1 < d1 ? -1 : 1) : 0;
-    } else {
-        uint32_t s = sf_be32(p->src), d = sf_be32(p->dst);
-        c = s != d ? (s < d ? -1 : 1) : 0;
-    }
-    if (c == 0)
-        c = (int)p->sport - (int)p->dport;
-    const int sa = c <= 0;
+    if (p->ipver == 6)
+        return sf_key_make6(k, p, src_is_a);
+    const uint32_t s = sf_ld32(p->src), d = sf_ld32(p->dst);
+    const uint32_t sb = __builtin_bswap32(s), db = __builtin_bswap32(d);
+    const int sa = sb != db ? sb < db : p->sport <= p->dport;
     *src_is_a = sa;
-    const uint8_t *a = sa ? p->src : p->dst, *b = sa ? p->dst : p->src;
-    if (p->ipver == 6) {
-        memcpy(k->a, a, 16);
-        memcpy(k->b, b, 16);
-    } else {
-        memcpy(k->a, a, 4);
-        memset(k->a + 4, 0, 12);
-        memcpy(k->b, b, 4);
-        memset(k->b + 4, 0, 12);
-    }
-    k->pa = sa ? p->sport : p->dport;
-    k->pb = sa ? p->dport : p->sport;
-    k->ipver = p->ipver;
-    return sf_key_hash(k);
+    const uint32_t av = sa ? s : d, bv = sa ? d : s;
+    /* an address word: its 4 bytes, then 4 zero bytes (in memory order) */
+    uint64_t a0 = 0, b0 = 0;
+    memcpy(&a0, &av, 4);
+    memcpy(&b0, &bv, 4);
+    const uint64_t zero = 0;
+    memcpy(k->a, &a0, 8);
+    memcpy(k->a + 8, &zero, 8);
+    memcpy(k->b, &b0, 8);
+    memcpy(k->b + 8, &zero, 8);
+    const uint16_t pp[2] = { sa ? p->sport : p->dport, sa ? p->dport : p->sport };
+    uint32_t ports;
+    memcpy(&ports, pp, 4);
+    memcpy(&k->pa, &ports, 4);
+    k->ipver = 4;
+    /* sf_key_hash's IPv4 branch, from the registers */
+    uint64_t h = 0x243F6A8885A308D3ull ^ 4;
+    h ^= (uint64_t)av << 32 | bv;
+    h ^= (uint64_t)ports * 0xC2B2AE3D27D4EB4Full;
+    h *= 0x9E3779B97F4A7C15ull;
+    return (uint32_t)(h >> 32) ^ (uint32_t)h;
 }
 /* The record holding key k (hash = sf_key_hash(k)), or NULL. */
 static inline sf_rhdr *sf_table_find(const sf_table *t, const sf_ckey *k, uint32_t hash)
