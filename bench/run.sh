@@ -92,14 +92,14 @@ load0=$(cut -d' ' -f1-3 /proc/loadavg)
 # conns, json, ..., then again), so that a drift of the machine's speed
 # during the run (a shared VM: seen up to 30 % on the floor) weighs on both
 # sides of each ratio alike; each row is the median of its turns (at least
-# 9, or RUNS if more: the VM drifts by up to 30 % within minutes).
+# 15, or RUNS if more: the VM drifts by up to 30 % within minutes).
 : > "$O/turns.txt"
 mi() { # ID CMD... : one timed run, appended to turns.txt
   id=$1; shift
   r=$("$BIN/rtime" -n 1 -b "$BUDGET" -- "$@" 2>>"$O/stderr.log") || r="0 0 0 0 99 0 0"
   echo "$id $r" >> "$O/turns.txt"
 }
-TURNS=$RUNS; [ "$QUICK" = 1 ] || [ "$TURNS" -ge 9 ] || TURNS=9
+TURNS=$RUNS; [ "$QUICK" = 1 ] || [ "$TURNS" -ge 15 ] || TURNS=15
 echo "bench: floor, conns, json (and on one thread) in $TURNS turns"
 i=0
 while [ "$i" -lt "$TURNS" ]; do
@@ -223,10 +223,16 @@ echo "Targets (issue #8; ratios of wall-clock medians, CPU-time ratio in bracket
 busy=$(awk -v l="$load0" -v n="$(nproc)" 'BEGIN { split(l, a, " "); print (a[1] > n) ? 1 : 0 }')
 [ "$busy" = 1 ] && echo "      WARNING: the machine was busy (load $load0 on $(nproc) cores): wall times are inflated; see the CPU ratios"
 ratio() { awk -v a="$(get "$1" "$3")" -v b="$(get "$2" "$3")" 'BEGIN { if (b <= 0) b = 1e-9; printf "%.2f", a / b }'; }
+# the median of the per-turn ratios (each turn's run over that turn's floor),
+# shown beside the verdict, which is the ratio of the medians
+pratio() { awk -v id="$1" '$1 == "floor" { f[++nf] = $2 } $1 == id { x[++nx] = $2 }
+    END { n = 0; for (i = 1; i <= nx && i <= nf; i++) if (f[i] > 0) r[++n] = x[i] / f[i]
+      for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (r[j] < r[i]) { t = r[i]; r[i] = r[j]; r[j] = t }
+      if (n == 0) print "?"; else printf "%.2f", n % 2 ? r[(n + 1) / 2] : (r[n / 2] + r[n / 2 + 1]) / 2 }' "$O/turns.txt"; }
 r=$(ratio conns floor 2); rc=$(ratio conns floor 8)
-verdict "synfin conns <= 3x the libpcap floor" "$(ok "$r <= 3 && $(rc_ok conns)")" "${r}x [cpu ${rc}x]"
+verdict "synfin conns <= 3x the libpcap floor" "$(ok "$r <= 3 && $(rc_ok conns)")" "${r}x [cpu ${rc}x; per turn $(pratio conns)x]"
 r=$(ratio json floor 2); rc=$(ratio json floor 8)
-verdict "synfin json > /dev/null <= 3x the libpcap floor" "$(ok "$r <= 3 && $(rc_ok json)")" "${r}x [cpu ${rc}x]"
+verdict "synfin json > /dev/null <= 3x the libpcap floor" "$(ok "$r <= 3 && $(rc_ok json)")" "${r}x [cpu ${rc}x; per turn $(pratio json)x]"
 r=$(ratio tcpdump plain 2); rc=$(ratio tcpdump plain 8)
 verdict "lines (--plain) >= 3x faster than tcpdump -nn -r" "$(ok "$r >= 3 && $(rc_ok plain)")" "${r}x faster [cpu ${rc}x]"
 r2=$(ratio tcpdumpS plainS 2)
