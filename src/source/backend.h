@@ -27,6 +27,11 @@ typedef struct sf_backend {
      * the record delivered before it (e.g. its caplen exceeded the snaplen)
      * and the input goes on; 0 if the input is finished. */
     int (*resumable)(void *st);
+    /* Optional (NULL = none; additive, session 5): next() for the usual
+     * record only, without the error text, called once a packet before
+     * next(): 1 = delivered exactly as next() would have; 0 = nothing
+     * consumed or changed, call next() (which reads the same record). */
+    int (*next_quick)(void *st, sf_pkt *out);
 } sf_backend;
 
 /* Compile a BPF filter for the capture backends (pcapfile.c, pcapmmap.c)

@@ -149,36 +149,41 @@ static sf_src_rc pm_next(void *st, sf_pkt *out, char *err, size_t errlen)
     }
 }
 
-/* pm_next for a file in the host's byte order without a filter (chosen at
- * open): the usual record -- header and data all in the file, caplen within
- * the snapshot length -- in one pass, with one length test for the header
- * and one for the data; anything else (end of file, a short or oversized
- * record, a warning to report, a release due) goes to pm_next, which reads
- * the same record from the same place. The result is pm_next's: the
- * fields are signed in a file of the host's byte order, and µs are scaled
- * to ns as there (the ts_td_usec division is not needed for them). */
-static sf_src_rc pm_next_host(void *st, sf_pkt *out, char *err, size_t errlen)
+/* The quick read (sf_backend.next_quick) of a file in the host's byte
+ * order without a filter (chosen at open): the usual record -- header and
+ * data all in the file, caplen within the snapshot length -- in one pass,
+ * with one length test for the header and one for the data: 1, delivered
+ * as pm_next would deliver it. Anything else (end of file, a short or
+ * oversized record, a warning to report, a release due): 0, nothing
+ * consumed or changed, and pm_next reads the same record from the same
+ * place. The fields are signed in a file of the host's byte order, and µs
+ * are scaled to ns as there (the ts_td_usec division is not needed for
+ * them). */
+static int pm_quick(void *st, sf_pkt *out)
 {
     pm_state *s = st;
     sf_cur h = s->cur;
     uint32_t r[4]; /* sec, frac, caplen, len: the file's order is the host's */
-    if (h.p < s->fast_until && sf_peek_bytes(&h, 0, r, sizeof r) == 0) {
-        uint32_t caplen = r[2];
-        sf_cur_skip(&h, sizeof r);
-        if (caplen <= s->snap && sf_cur_has(&h, caplen)) {
-            const uint8_t *d = h.p;
-            __builtin_prefetch(d + 4096);    /* as in pm_next */
-            s->cur.p = d + caplen;           /* (there: tested above) */
-            s->nread++;
-            int64_t tsec = (int32_t)r[0];
-            if (s->nano)
-                sf_backend_frame(out, tsec, (long)(int32_t)r[1], 9, caplen, r[3], s->dlt, d);
-            else
-                sf_backend_frame_us(out, tsec, r[1], caplen, r[3], s->dlt, d);
-            return SF_SRC_PACKET;
-        }
-    }
-    return pm_next(st, out, err, errlen);
+    if (h.p >= s->fast_until || sf_peek_bytes(&h, 0, r, sizeof r) != 0) return 0;
+    uint32_t caplen = r[2];
+    sf_cur_skip(&h, sizeof r);
+    if (caplen > s->snap || !sf_cur_has(&h, caplen)) return 0;
+    const uint8_t *d = h.p;
+    __builtin_prefetch(d + 4096);    /* as in pm_next */
+    s->cur.p = d + caplen;           /* (there: tested above) */
+    s->nread++;
+    int64_t tsec = (int32_t)r[0];
+    if (s->nano)
+        sf_backend_frame(out, tsec, (long)(int32_t)r[1], 9, caplen, r[3], s->dlt, d);
+    else
+        sf_backend_frame_us(out, tsec, r[1], caplen, r[3], s->dlt, d);
+    return 1;
+}
+
+/* next() for the files pm_quick reads: it, or pm_next for the rest. */
+static sf_src_rc pm_next_host(void *st, sf_pkt *out, char *err, size_t errlen)
+{
+    return pm_quick(st, out) ? SF_SRC_PACKET : pm_next(st, out, err, errlen);
 }
 
 static int pm_resumable(void *st) { return ((pm_state *)st)->resumable; }
@@ -250,7 +255,9 @@ int sf_pcapmmap_open(FILE *f, const char *filter, sf_backend *b, char *err, size
     }
     fast_limit(s);
     b->st = s;
-    b->next = (!s->swapped && !s->have_prog) ? pm_next_host : pm_next;
+    int quick = !s->swapped && !s->have_prog;
+    b->next = quick ? pm_next_host : pm_next;
+    b->next_quick = quick ? pm_quick : NULL;
     b->close = pm_close;
     b->consumed = &s->nread;
     b->resumable = pm_resumable;

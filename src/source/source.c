@@ -21,7 +21,8 @@ struct sf_source {
     char name[512];          /* current input's name for messages */
     uint64_t base;           /* frames of the inputs before the current one */
     uint64_t delivered;      /* records delivered from the current input */
-    uint64_t last_frame;
+    /* cur.next_quick while an input is open (have_cur), else NULL */
+    int (*quick)(void *st, sf_pkt *out);
     int failures;
     int pending;             /* an open error of paths[idx-1] waits to be reported */
     int cur_counted;         /* the current input is already counted as failed */
@@ -190,6 +191,7 @@ static int open_input(sf_source *s, const char *path)
         return -1;
     }
     s->have_cur = 1;
+    s->quick = s->cur.next_quick;
     s->delivered = 0;
     s->cur_counted = 0;
     return 0;
@@ -253,6 +255,7 @@ sf_source *sf_source_from_backend(const sf_backend *b, const char *name, char *e
     }
     s->cur = *b;
     s->have_cur = 1;
+    s->quick = s->cur.next_quick;
     s->single = 1;
     snprintf(s->name, sizeof s->name, "%s", name ? name : "input");
     return s;
@@ -272,8 +275,10 @@ static void end_current(sf_source *s)
     s->base += used;
     if (s->cur.close) s->cur.close(s->cur.st);
     s->have_cur = 0;
+    s->quick = NULL;
 }
 
+/* The next record, read here (not through the pipe), any way. */
 static sf_src_rc next_direct(sf_source *s, sf_pkt *out)
 {
     for (;;) {
@@ -296,7 +301,6 @@ static sf_src_rc next_direct(sf_source *s, sf_pkt *out)
         if (r == SF_SRC_PACKET) {
             s->delivered++;
             out->frame = s->base + cur_consumed(s);
-            s->last_frame = out->frame;
             return r;
         }
         uint64_t used = cur_consumed(s);
@@ -321,9 +325,21 @@ static sf_src_rc next_direct(sf_source *s, sf_pkt *out)
     }
 }
 
+/* next_direct, trying the backend's quick read first: the usual record
+ * without next()'s error buffer, loop and checks (once a packet). */
+static inline sf_src_rc next_rec(sf_source *s, sf_pkt *out)
+{
+    if (s->quick && s->quick(s->cur.st, out)) {
+        s->delivered++;
+        out->frame = s->base + cur_consumed(s);
+        return SF_SRC_PACKET;
+    }
+    return next_direct(s, out);
+}
+
 sf_src_rc sf_source_next(sf_source *s, sf_pkt *out)
 {
-    if (!s->pipe) return next_direct(s, out);
+    if (!s->pipe) return next_rec(s, out);
     const sf_pkt *k;
     sf_src_rc r = sf_pipe_next(s->pipe, &k);
     if (r == SF_SRC_PACKET) *out = *k;
@@ -334,7 +350,7 @@ sf_src_rc sf_source_next_ref(sf_source *s, const sf_pkt **out)
 {
     if (s->pipe) return sf_pipe_next(s->pipe, out);
     *out = &s->own;
-    return next_direct(s, &s->own);
+    return next_rec(s, &s->own);
 }
 
 const char *sf_source_error(const sf_source *s) { return s->pipe ? sf_pipe_error(s->pipe) : s->err; }
@@ -342,7 +358,7 @@ const char *sf_source_error(const sf_source *s) { return s->pipe ? sf_pipe_error
 int sf_source_failures(const sf_source *s) { return s->pipe ? sf_pipe_failures(s->pipe) : s->failures; }
 
 /* The pipe's view of the source: only its thread calls these. */
-static sf_src_rc pipe_next(void *ctx, sf_pkt *out) { return next_direct(ctx, out); }
+static sf_src_rc pipe_next(void *ctx, sf_pkt *out) { return next_rec(ctx, out); }
 static const char *pipe_error(void *ctx) { return ((sf_source *)ctx)->err; }
 static int pipe_failures(void *ctx) { return ((sf_source *)ctx)->failures; }
 

@@ -216,3 +216,59 @@ TEST(pcapmmap_declines_what_it_does_not_read)
     T_EQ_INT(sf_pcapmmap_open(f, NULL, &b, e, sizeof e), 1);
     fclose(f);
 }
+
+/* The quick read (next_quick) of a host-order file without a filter:
+ * the same records as next() up to the end, then 0 with nothing consumed
+ * or changed, so that next() still reports what follows; none for a
+ * byte-swapped file or with a filter (next() reads those). */
+TEST(pcapmmap_quick_read_same_as_next)
+{
+    uint8_t d[2000];
+    file_header(&F, 0, 1, 65535, 1);
+    size_t n = frame(d, 40000, 80, 1000, 10);
+    record(&F, 1700000000, 123456789, (uint32_t)n, (uint32_t)n, d, n);
+    n = frame(d, 80, 40000, 5000, 0);
+    record(&F, 1700000001, 5, (uint32_t)n, (uint32_t)n, d, n);
+    p32(&F, 7); p32(&F, 8);                          /* cut inside the next record header */
+    const char *path = write_tmp(&F);
+    char e[512] = "";
+    sf_backend b;
+    memset(&b, 0, sizeof b);
+    FILE *f = fopen(path, "rb");
+    T_EQ_INT(sf_pcapmmap_open(f, NULL, &b, e, sizeof e), 0);
+    T_CHECK(b.next_quick != NULL);
+    sf_pkt p;
+    memset(&p, 0, sizeof p);
+    T_EQ_INT(b.next_quick(b.st, &p), 1);
+    T_EQ_INT(p.sport, 40000);
+    T_EQ_INT(p.ts.nsec, 123456789);
+    T_EQ_INT(p.ts_td_usec, 123456);
+    T_EQ_INT(p.len, 10);
+    T_EQ_INT(b.next_quick(b.st, &p), 1);
+    T_EQ_INT(p.sport, 80);
+    T_EQ_INT(p.ts.nsec, 5);
+    T_EQ_INT(*b.consumed, 2);
+    sf_pkt q = p;
+    T_EQ_INT(b.next_quick(b.st, &p), 0);              /* the cut header: left to next() */
+    T_CHECK(memcmp(&p, &q, sizeof p) == 0);
+    T_EQ_INT(*b.consumed, 2);
+    T_EQ_INT(b.next(b.st, &p, e, sizeof e), SF_SRC_ERROR);
+    T_CHECK(strstr(e, "record header (8 of 16 bytes)") != NULL);
+    b.close(b.st);
+    /* byte-swapped, or filtered: next() only */
+    file_header(&F, 1, 0, 65535, 1);
+    path = write_tmp(&F);
+    memset(&b, 0, sizeof b);
+    f = fopen(path, "rb");
+    T_EQ_INT(sf_pcapmmap_open(f, NULL, &b, e, sizeof e), 0);
+    T_CHECK(b.next_quick == NULL);
+    b.close(b.st);
+    file_header(&F, 0, 0, 65535, 1);
+    path = write_tmp(&F);
+    memset(&b, 0, sizeof b);
+    f = fopen(path, "rb");
+    T_EQ_INT(sf_pcapmmap_open(f, "tcp", &b, e, sizeof e), 0);
+    T_CHECK(b.next_quick == NULL);
+    b.close(b.st);
+    unlink(path);
+}
