@@ -19,6 +19,9 @@
  * tests/unit/test_decode.c checks that on mutated frames of every shape
  * handled here. */
 
+/* every fast_* step inlined into sf_decode, even where it is used twice */
+#define FAST_INLINE __attribute__((always_inline))
+
 #define DLT_RAW_LINKTYPE 101 /* LINKTYPE_RAW, should libpcap pass it through */
 
 #define IP_MF 0x2000
@@ -140,7 +143,7 @@ static inline uint32_t fast_wire(const sf_pkt *p, const uint8_t *data, const sf_
 /* IPv4 without a problem, TCP inside, not a later fragment: fill the
  * network fields, set *t to the TCP header (captured bytes, cut at the IP
  * length) and *seg_len; 0 = leave to the general decoder. */
-static inline int fast_ipv4(sf_pkt *p, const sf_cur *c, const uint8_t *data, sf_cur *t, uint32_t *seg_len)
+static inline FAST_INLINE int fast_ipv4(sf_pkt *p, const sf_cur *c, const uint8_t *data, sf_cur *t, uint32_t *seg_len)
 {
     if (!sf_cur_has(c, 20)) return 0;
     uint8_t vihl = sf_peek_u8(c, 0);
@@ -266,22 +269,22 @@ sf_dec_status sf_decode(sf_pkt *p, int dlt, const uint8_t *data)
 {
     if (!data) return sf_dec_general(p, dlt, data);
     sf_cur c = sf_cur_make(data, p->caplen);
-    uint16_t et;
-    if (dlt == DLT_EN10MB && sf_cur_has(&c, 14 + 20) && sf_peek_be16(&c, 12) == SF_ETH_IPV4) {
-        /* untagged Ethernet, IPv4: nearly every frame of a capture, without
-         * fast_link's dispatch (the same fields: no VLAN tags) */
-        sf_cur_skip(&c, 14);
-        PUT64(p, ethertype, AT_HALF(SF_ETH_IPV4, 0, 8));
-        et = SF_ETH_IPV4;
-    } else {
-        et = fast_link(p, dlt, &c);
-        if (!et) return sf_dec_general(p, dlt, data);
-    }
     sf_cur t;
     uint32_t seg_len;
-    int ok = et == SF_ETH_IPV4 ? fast_ipv4(p, &c, data, &t, &seg_len)
-                               : fast_ipv6(p, &c, data, &t, &seg_len);
-    if (!ok) return sf_dec_general(p, dlt, data);
+    if (dlt == DLT_EN10MB && sf_cur_has(&c, 14 + 20) && sf_peek_be16(&c, 12) == SF_ETH_IPV4) {
+        /* untagged Ethernet, IPv4: nearly every frame of a capture, without
+         * fast_link's dispatch (the same fields: no VLAN tags); its own
+         * fast_ipv4, which knows the 20 bytes are there */
+        sf_cur_skip(&c, 14);
+        PUT64(p, ethertype, AT_HALF(SF_ETH_IPV4, 0, 8));
+        if (!fast_ipv4(p, &c, data, &t, &seg_len)) return sf_dec_general(p, dlt, data);
+    } else {
+        uint16_t et = fast_link(p, dlt, &c);
+        if (!et) return sf_dec_general(p, dlt, data);
+        int ok = et == SF_ETH_IPV4 ? fast_ipv4(p, &c, data, &t, &seg_len)
+                                   : fast_ipv6(p, &c, data, &t, &seg_len);
+        if (!ok) return sf_dec_general(p, dlt, data);
+    }
     /* (should fast_tcp decline, the general decoder rewrites these too) */
     p->dlt = dlt;
     p->status = SF_DEC_TCP;
