@@ -630,9 +630,13 @@ void sf_an_packet(sf_an_conn *restrict a, const sf_pkt *restrict p, sf_pinfo *re
         p->status != SF_DEC_TCP || (p->ip_first_frag | p->nsack | p->ts_missing) || p->l4_caplen < 16 ||
         p->hlen < 20 || opts_worth_scan(p))
         goto general;
-    uint32_t seglen;
-    if (!an_seglen(p, &seglen))
+    /* tcp.len: the seqnum stage's (pi->len, valid with pi->rel_valid) is
+     * an_seglen's when the frame's wire length covers the captured bytes:
+     * both then cut the IP length to the wire length past the same headers
+     * (l4 - l2 < caplen); else (or for text input) the general path */
+    if (!pi->rel_valid || !p->l2 || p->wirelen < p->caplen)
         goto general;
+    const uint32_t seglen = pi->len;
     /* this direction's flow f[dir] and the peer's f[!dir], by byte offset
      * (fewer instructions than by index), kept in registers rather than
      * recomputed from dir */
@@ -717,9 +721,7 @@ void sf_an_packet(sf_an_conn *restrict a, const sf_pkt *restrict p, sf_pinfo *re
         }
         R->nseg = w;
     } else if (n) {
-        pi->acks_frame = 0;
-        pi->ack_rtt_ns = -1;
-        sf_an_seg_ack(R, ack, now, pi);
+        sf_an_seg_ack(R, ack, now, pi);     /* (pi's two fields: as the caller reset them) */
         acked = pi->acks_frame;
         rtt = pi->ack_rtt_ns;
     }
@@ -733,16 +735,13 @@ void sf_an_packet(sf_an_conn *restrict a, const sf_pkt *restrict p, sf_pinfo *re
     if (a->mru_syn != 0 && a->first_rtt == 0)
         a->first_rtt = now - a->mru_syn;
 
-    /* the packet's record */
+    /* the packet's record (dup_ack_* and rel_sack: as the caller reset them) */
     const int8_t ws = F->win_scale;
     pi->analysis = fl;
-    pi->dup_ack_num = 0;
-    pi->dup_ack_frame = 0;
     pi->acks_frame = acked;
     pi->ack_rtt_ns = rtt;
     pi->calc_window = ws >= 0 ? window << ws : window;
     pi->win_scale = ws;
-    memset(pi->rel_sack, 0, sizeof pi->rel_sack);
     sum_packet(&a->sum, pi->dir != 0, fl, 1, seglen, rtt);
     return;
 general:

@@ -87,7 +87,11 @@ void sf_an_init(sf_an_conn *a);
  * state as in Wireshark). Fills pi->analysis (ORed: a SF_AN_REUSED_PORTS
  * bit set by the engine beforehand is kept and counted), dup_ack_*,
  * acks_frame, ack_rtt_ns, calc_window, win_scale, rel_sack, and updates
- * the totals in a->sum.
+ * the totals in a->sum. The caller resets dup_ack_num, dup_ack_frame and
+ * acks_frame to 0, ack_rtt_ns to -1 and rel_sack to zeros beforehand (as
+ * the engine does for every packet): the fast path writes them only when
+ * it has something to say. pi->len and pi->rel_valid are the seqnum
+ * stage's (tcp.len per sf_seq_seglen, and whether there is one).
  * `isn[dir]` are the bases used for relative numbers (SACK blocks are
  * made relative to isn[!dir]). */
 void sf_an_packet(sf_an_conn *a, const sf_pkt *p, sf_pinfo *pi, const uint32_t isn[2]);

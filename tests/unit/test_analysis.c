@@ -33,6 +33,7 @@ static sf_pinfo pkt_ws(seqctx *x, int dir, uint16_t flags, uint32_t seq, uint32_
     sf_pinfo pi;
     memset(&p, 0, sizeof p);
     memset(&pi, 0, sizeof pi);
+    pi.ack_rtt_ns = -1;                 /* as the engine resets it (sf_an_packet) */
     p.frame = ++x->frame;
     p.ts.sec = t_us / 1000000;
     p.ts.nsec = (uint32_t)(t_us % 1000000) * 1000u;
@@ -208,6 +209,7 @@ TEST(analysis_window_scale_rules_and_sack)
     q.nsack = 1; q.sack[0][0] = 1101; q.sack[0][1] = 1201;
     sf_pinfo pi;
     memset(&pi, 0, sizeof pi);
+    pi.ack_rtt_ns = -1;                 /* as the engine resets it (sf_an_packet) */
     pi.dir = 1;
     sf_an_packet(&x.a, &q, &pi, x.isn);
     T_EQ_INT(pi.rel_sack[0][0], 101);
@@ -261,6 +263,7 @@ TEST(analysis_syn_fin_retransmission_reused)
     q.hlen = 20; q.l4_caplen = 20; q.seg_len = 20; q.wscale = -1;
     sf_pinfo pi;
     memset(&pi, 0, sizeof pi);
+    pi.ack_rtt_ns = -1;                 /* as the engine resets it (sf_an_packet) */
     pi.analysis = SF_AN_REUSED_PORTS;           /* decided by the engine */
     sf_an_packet(&x.a, &q, &pi, x.isn);
     T_EQ_INT(pi.analysis, SF_AN_REUSED_PORTS);
@@ -369,6 +372,7 @@ TEST(analysis_mptcp_dupack_exception)
         sf_pinfo pi;
         memset(&q, 0, sizeof q);
         memset(&pi, 0, sizeof pi);
+        pi.ack_rtt_ns = -1;                 /* as the engine resets it (sf_an_packet) */
         q.frame = i + 1; q.ts.sec = 1 + (int64_t)i; q.status = SF_DEC_TCP;
         q.flags = seqs[i].fl; q.seq = seqs[i].seq; q.ack = seqs[i].ack; q.win = seqs[i].win;
         q.opt = seqs[i].o; q.opt_len = seqs[i].ol; q.wscale = -1;
@@ -394,6 +398,7 @@ TEST(analysis_seglen_cut_to_wire)
         sf_pinfo pi;
         memset(&q, 0, sizeof q);
         memset(&pi, 0, sizeof pi);
+        pi.ack_rtt_ns = -1;                 /* as the engine resets it (sf_an_packet) */
         q.frame = 2 + (uint64_t)i; q.ts.sec = 2 + i; q.status = SF_DEC_TCP;
         q.flags = A; q.seq = 1001; q.ack = 5001; q.win = 502; q.wscale = -1;
         q.l2 = frame; q.l4 = frame + 34; q.wirelen = sizeof frame; q.caplen = sizeof frame;
@@ -415,6 +420,7 @@ static sf_pinfo pkt_sack(seqctx *x, int dir, uint16_t flags, uint32_t seq, uint3
     sf_pinfo pi;
     memset(&p, 0, sizeof p);
     memset(&pi, 0, sizeof pi);
+    pi.ack_rtt_ns = -1;                 /* as the engine resets it (sf_an_packet) */
     p.frame = ++x->frame;
     p.ts.sec = t_us / 1000000;
     p.ts.nsec = (uint32_t)(t_us % 1000000) * 1000u;

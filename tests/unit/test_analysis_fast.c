@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include "t.h"
 #include "../../src/track/analysis_int.h"
+#include "../../src/track/conn_int.h"      /* sf_seq_seglen: pi->len as the engine fills it */
 
 /*
  * sf_an_packet takes a fast path for the usual packets of an established
@@ -180,9 +181,10 @@ static void gen_packet(gen *g, sf_pkt *p, int *dir, int *preset)
     p->l4_caplen = permille(3) ? 14 : p->hlen;
     p->seg_len = p->hlen + len;
     p->len = len;
-    if (pct(50)) {                              /* capture input: the wire length may cut */
+    if (pct(90)) {                              /* capture input: the wire length may cut */
         p->l2 = g->wire;
         p->l4 = g->wire + 34;
+        p->caplen = 34 + p->l4_caplen;
         p->wirelen = 34 + p->seg_len;
         if (permille(10))
             p->wirelen -= rnd() % (p->seg_len + 10);
@@ -316,6 +318,14 @@ static uint64_t run(unsigned conns, unsigned pkts_per_conn, uint64_t seed)
             memset(&pa, 0xA5, sizeof pa);       /* a field one path forgets shows */
             pa.dir = (uint8_t)dir;
             pa.analysis = (uint32_t)preset;
+            /* what the caller resets (sf_an_packet's contract) */
+            pa.dup_ack_num = 0;
+            pa.dup_ack_frame = pa.acks_frame = 0;
+            pa.ack_rtt_ns = -1;
+            memset(pa.rel_sack, 0, sizeof pa.rel_sack);
+            int have;
+            pa.len = sf_seq_seglen(&p, &have);
+            pa.rel_valid = (uint8_t)have;
             pb = pa;
             sf_an_packet(&A, &p, &pa, isn);
             sf_an_packet_general(&B, &p, &pb, isn);
