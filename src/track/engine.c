@@ -61,6 +61,7 @@ sf_engine *sf_engine_new(const sf_engine_cfg *cfg, struct sf_view *view)
     e->compact = SF_COMPACT_DEFAULT;
     e->app_fast = 1;
     e->exp_ended = e->exp_open = INT64_MAX;
+    e->now_ns = INT64_MIN;       /* (a first packet at INT64_MIN leaves it so: the same) */
     e->t.open_lazy = 1;          /* until idle eviction or the cap needs the order (open_exact) */
     return e;
 }
@@ -90,6 +91,7 @@ sf_rext *sf_eng_ext(sf_engine *e, sf_rec *r)
     memset(x, 0, offsetof(sf_rext, sum));
     sf_conn_app_init(&x->sum);
     e->ext_live++;
+    e->grew = 1;
     return r->ext = x;
 }
 
@@ -223,10 +225,14 @@ static void expire_run(sf_engine *e)
  * list, which lowers the bound (sf_engine_packet). */
 static inline void expire(sf_engine *e)
 {
-    if (__builtin_expect(e->t.live > SF_IDLE_EVICT_ABOVE && e->t.open_lazy, 0))
-        open_exact(e);
-    if (e->now_ns > e->exp_ended || (e->now_ns > e->exp_open && e->t.live > SF_IDLE_EVICT_ABOVE))
+    if (__builtin_expect(e->t.live > SF_IDLE_EVICT_ABOVE, 0)) {
+        if (e->t.open_lazy)
+            open_exact(e);
+        if (e->now_ns > e->exp_ended || e->now_ns > e->exp_open)
+            expire_run(e);
+    } else if (e->now_ns > e->exp_ended) {
         expire_run(e);
+    }
 }
 
 static inline int over_cap(const sf_engine *e)
@@ -234,9 +240,14 @@ static inline int over_cap(const sf_engine *e)
     return (e->max_conns && e->t.live > e->max_conns) || mem_used(e) > e->mem_budget;
 }
 
-/* Over the cap: emit ended connections first, then the longest idle. */
+/* Over the cap: emit ended connections first, then the longest idle.
+ * Only after e->grew: records and extensions are added only with it set,
+ * and this leaves the engine within the cap (or with no record left). */
 static inline void enforce_cap(sf_engine *e)
 {
+    if (!e->grew)
+        return;
+    e->grew = 0;
     while (__builtin_expect(over_cap(e), 0)) {
         if (e->t.open_lazy)
             open_exact(e);
@@ -355,8 +366,8 @@ static inline __attribute__((always_inline)) void eng_track(sf_engine *e, sf_rec
          * leave it steady */
         sf_state_fast_do(r, d, seglen, pi);
         sf_seq_fast_do(r, d, p, seglen, pi);
-        pi->client_state = (sf_state)r->d[0].st;
-        pi->server_state = (sf_state)r->d[1].st;
+        pi->client_state = SF_ST_ESTABLISHED;   /* as sf_steady says */
+        pi->server_state = SF_ST_ESTABLISHED;
         sf_zeek_fast_do(r, d, p, seglen);
     } else {
         /* each: its fast path if it applies, else the general code */
@@ -369,6 +380,10 @@ static inline __attribute__((always_inline)) void eng_track(sf_engine *e, sf_rec
         if (!sf_zeek_fast(r, d, p, seglen))
             sf_zeek_packet(r, d, p, seglen);
         r->cf = (uint16_t)(sf_steady(r) ? r->cf | SF_CF_STEADY : r->cf & ~SF_CF_STEADY);
+        /* (a steady packet cannot end the connection: neither side has sent
+         * a FIN, and a RST, which ended it at once, left SF_CF_ENDED set) */
+        if (!(r->cf & SF_CF_ENDED) && ((r->d[0].fl | r->d[1].fl) & (SF_DF_RST | SF_DF_FIN)) && sf_state_ended(r))
+            r->cf |= SF_CF_ENDED;
     }
 
     r->pkts[d]++;                /* bytes: counted in sf_seq_packet */
@@ -403,8 +418,6 @@ static inline __attribute__((always_inline)) void eng_track(sf_engine *e, sf_rec
                 r->app_over = (uint8_t)(1 + r->ext->sum.proto);
         }
     }
-    if (!(r->cf & SF_CF_ENDED) && ((r->d[0].fl | r->d[1].fl) & (SF_DF_RST | SF_DF_FIN)) && sf_state_ended(r))
-        r->cf |= SF_CF_ENDED;
 }
 
 void sf_eng_track(sf_engine *e, sf_rec *restrict r, int d, const sf_pkt *restrict p, int first, int reused,
@@ -416,20 +429,20 @@ void sf_eng_track(sf_engine *e, sf_rec *restrict r, int d, const sf_pkt *restric
 void sf_engine_packet(sf_engine *e, const sf_pkt *p)
 {
     e->st.frames++;
-    if (p->status == SF_DEC_TCP)
-        e->st.tcp++;
-    else
+    if (__builtin_expect(p->status != SF_DEC_TCP, 0)) {
         count_status(&e->st, p->status);
+        e->v->packet(e->v->self, p, NULL);
+        return;
+    }
+    e->st.tcp++;
     /* Wireshark needs the header up to the window field to track a segment */
-    if (p->status != SF_DEC_TCP || p->l4_caplen < 16 || (p->ipver != 4 && p->ipver != 6)) {
+    if (p->l4_caplen < 16 || (p->ipver != 4 && p->ipver != 6)) {
         e->v->packet(e->v->self, p, NULL);
         return;
     }
     const int64_t now = sf_ts_ns(&p->ts);
-    if (!e->have_now || now > e->now_ns) {
+    if (now > e->now_ns)
         e->now_ns = now;
-        e->have_now = 1;
-    }
     expire(e);
 
     sf_ckey k;
@@ -442,6 +455,7 @@ void sf_engine_packet(sf_engine *e, const sf_pkt *p)
     const uint16_t f = p->flags;
     int mini_ok = -1;            /* sf_mini_ok(e, p), computed when needed */
     if (h && h->kind != SF_K_FULL) {
+        e->grew = 1;             /* sf_mini_grow, sf_mini_promote */
         mini_ok = sf_mini_ok(e, p);
         sf_minirec *m = (sf_minirec *)h;
         if (mini_ok && sf_mini_fits(m, p) && (keep = sf_mini_grow(e, m))) {
@@ -479,6 +493,7 @@ void sf_engine_packet(sf_engine *e, const sf_pkt *p)
             return;
         }
         e->st.conns++;
+        e->grew = 1;
         sf_eng_conn_init(e, r, p, src_is_a, reused, e->next_id++);
         d = dir_of(&r->h, src_is_a);
         first = 1;
@@ -518,10 +533,8 @@ void sf_engine_packet(sf_engine *e, const sf_pkt *p)
 void sf_engine_tick(sf_engine *e, const sf_time *now)
 {
     const int64_t t = sf_ts_ns(now);
-    if (!e->have_now || t > e->now_ns) {
+    if (t > e->now_ns)
         e->now_ns = t;
-        e->have_now = 1;
-    }
     expire(e);
 }
 

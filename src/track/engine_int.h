@@ -16,11 +16,12 @@ struct sf_engine {
     sf_table t;
     sf_hosts hosts;              /* host names of text input */
     uint64_t next_id;
-    int64_t now_ns;
+    int64_t now_ns;              /* the latest packet's time; INT64_MIN before the first */
     int64_t exp_ended, exp_open; /* expire(): no deadline of list SF_L_ENDED / SF_L_OPEN
                                   * is earlier (lower bounds, exact after each run);
                                   * read for every packet: next to now_ns */
-    int have_now;
+    uint8_t grew;                /* records or extensions were added since the last
+                                  * enforce_cap (engine.c): only then can it find work */
     int64_t idle_ns, linger_ns;
     uint64_t max_conns;          /* 0: no count limit (the memory budget still applies) */
     uint64_t mem_budget;         /* bytes of records (both kinds and their extensions) */

@@ -48,7 +48,7 @@ static inline void sf_seq_count_data(sf_rec *r, sf_dir *E, int d, uint32_t start
  * side (nstime zero means "unset", as in Wireshark); p has ACK, not SYN. */
 static inline void sf_seq_irtt_ack(sf_rec *r, const sf_pkt *p)
 {
-    if (r->mru_syn_ns != 0 && !(r->cf & SF_CF_IRTT) && !p->ts_missing) {
+    if (!(r->cf & SF_CF_IRTT) && r->mru_syn_ns != 0 && !p->ts_missing) {
         int64_t rtt = sf_ts_ns(&p->ts) - r->mru_syn_ns;
         if (rtt != 0) {
             r->irtt_ns = rtt;

@@ -160,7 +160,7 @@ void sf_table_remove(sf_table *t, sf_rhdr *r);
 void sf_table_touch_slow(sf_table *t, sf_rhdr *r, uint8_t list);
 static inline void sf_table_touch(sf_table *t, sf_rhdr *r, uint8_t list)
 {
-    if (r->list == list && (t->ltail[list] == r->self || (list == SF_L_OPEN && t->open_lazy)))
+    if (r->list == list && ((list == SF_L_OPEN && t->open_lazy) || t->ltail[list] == r->self))
         return;                      /* already the newest, or the order does not matter yet */
     sf_table_touch_slow(t, r, list);
 }
