@@ -9,6 +9,13 @@
  * Never reads outside [data, data+caplen). Returns p->status. */
 sf_dec_status sf_decode(sf_pkt *p, int dlt, const uint8_t *data);
 
+/* sf_decode, for a record nobody but sf_decode and sf_decode_again wrote
+ * since they last decoded into it (but frame, ts, caplen, wirelen and
+ * ts_td_usec, set anew as for sf_decode), or one zeroed since (the
+ * caller's promise; never garbage): the same result, without writing
+ * again the fields that stay the same from one usual frame to the next. */
+sf_dec_status sf_decode_again(sf_pkt *p, int dlt, const uint8_t *data);
+
 /* 1 if libpcap link type `dlt` is one we decode. */
 int sf_decode_dlt_supported(int dlt);
 

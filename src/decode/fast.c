@@ -17,10 +17,21 @@
  * as always: the fast path never sets a status other than SF_DEC_TCP.
  * Its result must equal the general decoder's, field for field:
  * tests/unit/test_decode.c checks that on mutated frames of every shape
- * handled here. */
+ * handled here.
+ * sf_decode_again (the mapped-pcap reader's record, decoded into over and
+ * over) goes further for the usual untagged Ethernet/IPv4 frame: after
+ * one like it, the record's constant fields are not written again
+ * (p->dec_shape says which hold); the same test checks it on a random
+ * sequence of those frames. */
 
 /* every fast_* step inlined into sf_decode, even where it is used twice */
 #define FAST_INLINE __attribute__((always_inline))
+
+/* p->dec_shape, set by sf_decode's fast path (0 from the general decoder's
+ * memset): what the record holds that the next frame of the same shape
+ * would write again, and sf_decode_again's shortcut (eth4_again) skips */
+#define SHAPE_ETH4 2   /* untagged Ethernet, IPv4, TCP: the fields eth4_again lists */
+#define SHAPE_NOSACK 4 /* nsack 0 and sack[] all zero */
 
 #define DLT_RAW_LINKTYPE 101 /* LINKTYPE_RAW, should libpcap pass it through */
 
@@ -142,8 +153,10 @@ static inline uint32_t fast_wire(const sf_pkt *p, const uint8_t *data, const sf_
 
 /* IPv4 without a problem, TCP inside, not a later fragment: fill the
  * network fields, set *t to the TCP header (captured bytes, cut at the IP
- * length) and *seg_len; 0 = leave to the general decoder. */
-static inline FAST_INLINE int fast_ipv4(sf_pkt *p, const sf_cur *c, const uint8_t *data, sf_cur *t, uint32_t *seg_len)
+ * length) and *seg_len; 0 = leave to the general decoder. keep (a
+ * constant): ipver and the zero tails of src/dst are there already. */
+static inline FAST_INLINE int fast_ipv4(sf_pkt *p, const sf_cur *c, const uint8_t *data, sf_cur *t, uint32_t *seg_len,
+                                        int keep)
 {
     if (!sf_cur_has(c, 20)) return 0;
     uint8_t vihl = sf_peek_u8(c, 0);
@@ -162,9 +175,11 @@ static inline FAST_INLINE int fast_ipv4(sf_pkt *p, const sf_cur *c, const uint8_
     *t = sf_cur_make(c->p + hlen, lim - hlen); /* hlen <= lim <= the bytes at c */
     *seg_len = len - hlen;
 
-    p->ipver = 4;
-    memset(p->src, 0, sizeof p->src);
-    memset(p->dst, 0, sizeof p->dst);
+    if (!keep) {
+        p->ipver = 4;
+        memset(p->src, 0, sizeof p->src);
+        memset(p->dst, 0, sizeof p->dst);
+    }
     sf_peek_bytes(c, 12, p->src, 4);
     sf_peek_bytes(c, 16, p->dst, 4);
     p->l3 = c->p;
@@ -211,10 +226,12 @@ static inline int fast_ipv6(sf_pkt *p, const sf_cur *c, const uint8_t *data, sf_
 
 /* A TCP header captured whole (options may be cut by the snaplen) with
  * 20 <= data offset <= seg_len: fill the transport, option and payload
- * fields; 0 = leave to the general decoder. *t holds the captured bytes of
- * the segment, never more than seg_len (the IP length cut it). Fields in
- * address order, neighbours stored together (PUT32/PUT64). */
-static inline int fast_tcp(sf_pkt *p, const sf_cur *t, uint32_t seg_len)
+ * fields and return SHAPE_NOSACK (nsack 0) or 1 (SACK blocks); 0 = leave
+ * to the general decoder. keep (a constant): trunc_hdr, bad_hlen (0),
+ * nsack and sack[] (all 0) are there already. *t holds the captured bytes
+ * of the segment, never more than seg_len (the IP length cut it). Fields
+ * in address order, neighbours stored together (PUT32/PUT64). */
+static inline FAST_INLINE int fast_tcp(sf_pkt *p, const sf_cur *t, uint32_t seg_len, int keep)
 {
     if (!sf_cur_has(t, 20)) return 0;
     uint32_t offwin = sf_peek_be32(t, 12);          /* data offset, flags, window */
@@ -239,30 +256,31 @@ static inline int fast_tcp(sf_pkt *p, const sf_cur *t, uint32_t seg_len)
     uint32_t cu = sf_peek_be32(t, 16);
     PUT32(p, cksum, PAIR16(cu >> 16, cu));
     p->hlen = (uint16_t)hlen;
-    p->trunc_hdr = 0;
     p->trunc_opt = (uint8_t)cut;
-    p->bad_hlen = 0;
+    if (!keep) p->trunc_hdr = p->bad_hlen = 0;
     p->opt = olen ? t->p + 20 : NULL;  /* 20 + olen <= cap */
     p->opt_len = olen;
     p->len = seg_len - hlen;
     p->payload = n ? t->p + hlen : NULL; /* hlen + n == cap */
     p->payload_caplen = n;
     /* last, so that nothing needs keeping across the parser's call */
-    memset(p->sack, 0, sizeof p->sack);
+    if (!keep) {
+        memset(p->sack, 0, sizeof p->sack);
+        p->nsack = 0;
+    }
     if (olen == 0) {
         PUT64(p, mss, AT_BYTE(0xff, 2, 8));         /* mss 0, wscale -1, no sackOK, no TS: */
         PUT64(p, ts_val, 0);                        /* sf_dec_no_options in two stores */
-        p->nsack = 0;
     } else if (olen == 12 && sf_cur_has(t, 32) && sf_peek_be32(t, 20) == 0x0101080a) {
         /* nop, nop, timestamps: what nearly every segment after the SYN carries */
         PUT64(p, mss, AT_BYTE(0xff, 2, 8) | AT_BYTE(1, 4, 8)); /* as above, has_ts 1 */
         uint64_t ts = peek_be64(t, 24);
         PUT64(p, ts_val, PAIR32(ts >> 32, ts));
-        p->nsack = 0;
     } else {
-        sf_dec_tcp_options(p);
+        sf_dec_tcp_options(p);                      /* (nsack, and sack[0, nsack)) */
+        return p->nsack ? 1 : SHAPE_NOSACK;
     }
-    return 1;
+    return SHAPE_NOSACK;
 }
 
 sf_dec_status sf_decode(sf_pkt *p, int dlt, const uint8_t *data)
@@ -271,17 +289,19 @@ sf_dec_status sf_decode(sf_pkt *p, int dlt, const uint8_t *data)
     sf_cur c = sf_cur_make(data, p->caplen);
     sf_cur t;
     uint32_t seg_len;
+    unsigned shape = 0;
     if (dlt == DLT_EN10MB && sf_cur_has(&c, 14 + 20) && sf_peek_be16(&c, 12) == SF_ETH_IPV4) {
         /* untagged Ethernet, IPv4: nearly every frame of a capture, without
          * fast_link's dispatch (the same fields: no VLAN tags); its own
          * fast_ipv4, which knows the 20 bytes are there */
         sf_cur_skip(&c, 14);
         PUT64(p, ethertype, AT_HALF(SF_ETH_IPV4, 0, 8));
-        if (!fast_ipv4(p, &c, data, &t, &seg_len)) return sf_dec_general(p, dlt, data);
+        if (!fast_ipv4(p, &c, data, &t, &seg_len, 0)) return sf_dec_general(p, dlt, data);
+        shape = SHAPE_ETH4;
     } else {
         uint16_t et = fast_link(p, dlt, &c);
         if (!et) return sf_dec_general(p, dlt, data);
-        int ok = et == SF_ETH_IPV4 ? fast_ipv4(p, &c, data, &t, &seg_len)
+        int ok = et == SF_ETH_IPV4 ? fast_ipv4(p, &c, data, &t, &seg_len, 0)
                                    : fast_ipv6(p, &c, data, &t, &seg_len);
         if (!ok) return sf_dec_general(p, dlt, data);
     }
@@ -292,6 +312,36 @@ sf_dec_status sf_decode(sf_pkt *p, int dlt, const uint8_t *data)
     p->l2 = data;
     p->src_name = p->dst_name = NULL;
     p->ts_missing = 0;
-    if (!fast_tcp(p, &t, seg_len)) return sf_dec_general(p, dlt, data);
+    int tcp = fast_tcp(p, &t, seg_len, 0);
+    if (!tcp) return sf_dec_general(p, dlt, data);
+    p->dec_shape = (uint8_t)(shape | (tcp & SHAPE_NOSACK));
     return SF_DEC_TCP;
+}
+
+/* sf_decode_again's shortcut: an untagged Ethernet/IPv4 TCP frame into a
+ * record that holds one without SACK blocks (dec_shape SHAPE_ETH4 |
+ * SHAPE_NOSACK), writing only what differs between two such frames:
+ * everything but ethertype..vlan, dlt, status, why, ipver and the zero
+ * tails of src and dst, trunc_hdr, bad_hlen, src_name, dst_name,
+ * ts_missing, nsack and sack[]. 0 = not such a frame: sf_decode rewrites
+ * whatever this wrote. */
+static int eth4_again(sf_pkt *p, const uint8_t *data)
+{
+    sf_cur c = sf_cur_make(data, p->caplen);
+    if (!sf_cur_has(&c, 14 + 20) || sf_peek_be16(&c, 12) != SF_ETH_IPV4) return 0;
+    sf_cur_skip(&c, 14);
+    sf_cur t;
+    uint32_t seg_len;
+    if (!fast_ipv4(p, &c, data, &t, &seg_len, 1)) return 0;
+    p->l2 = data;
+    int tcp = fast_tcp(p, &t, seg_len, 1);
+    if (tcp == 1) p->dec_shape = SHAPE_ETH4;  /* the option parser found SACK blocks */
+    return tcp;
+}
+
+sf_dec_status sf_decode_again(sf_pkt *p, int dlt, const uint8_t *data)
+{
+    if (p->dec_shape == (SHAPE_ETH4 | SHAPE_NOSACK) && dlt == DLT_EN10MB && data && eth4_again(p, data))
+        return SF_DEC_TCP;
+    return sf_decode(p, dlt, data);
 }

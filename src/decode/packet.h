@@ -87,6 +87,10 @@ typedef struct sf_pkt {
     uint8_t trunc_hdr;     /* 1 if the fixed 20-byte header was not all captured */
     uint8_t trunc_opt;     /* 1 if options were cut by snaplen */
     uint8_t bad_hlen;      /* 1 if hlen < 20 or hlen > seg_len */
+    /* additive (session 5), the decoder's own: which fields hold what the
+     * next frame of the same shape would write again (decode/fast.c; 0 =
+     * none); in what was padding, the layout is unchanged */
+    uint8_t dec_shape;
 
     /* options: raw bytes (captured part) and the common ones parsed */
     const uint8_t *opt;

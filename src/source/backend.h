@@ -30,8 +30,10 @@ typedef struct sf_backend {
     /* Optional (NULL = none; additive, session 5): next() for the usual
      * record only, without the error text, called once a packet before
      * next(): 1 = delivered exactly as next() would have; 0 = nothing
-     * consumed or changed, call next() (which reads the same record). */
-    int (*next_quick)(void *st, sf_pkt *out);
+     * consumed or changed, call next() (which reads the same record).
+     * again = 1: *out holds what a backend's next or next_quick left in
+     * it last, untouched since (it may decode with sf_decode_again). */
+    int (*next_quick)(void *st, sf_pkt *out, int again);
 } sf_backend;
 
 /* Compile a BPF filter for the capture backends (pcapfile.c, pcapmmap.c)
@@ -59,6 +61,22 @@ static inline void sf_backend_frame_td(sf_pkt *out, int64_t sec, uint32_t nsec, 
     out->caplen = caplen;
     out->wirelen = wirelen;
     sf_decode(out, dlt, data);
+}
+
+/* The same with sf_decode_again when `again` (its promise: *out holds what
+ * a backend's decode left in it last, untouched since). */
+static inline void sf_backend_frame_td_again(sf_pkt *out, int64_t sec, uint32_t nsec, int prec, uint32_t td_usec,
+                                             uint32_t caplen, uint32_t wirelen, int dlt, const uint8_t *data,
+                                             int again)
+{
+    out->ts.sec = sec;
+    out->ts.nsec = nsec;
+    out->ts.prec = (uint8_t)prec;
+    out->ts_td_usec = td_usec;
+    out->caplen = caplen;
+    out->wirelen = wirelen;
+    if (again) sf_decode_again(out, dlt, data);
+    else sf_decode(out, dlt, data);
 }
 
 /* The same from frac_ns (nanoseconds, or a broken file's out-of-range

@@ -159,7 +159,7 @@ static sf_src_rc pm_next(void *st, sf_pkt *out, char *err, size_t errlen)
  * place. The fields are signed in a file of the host's byte order, and µs
  * are scaled to ns as there (the ts_td_usec division is not needed for
  * them). */
-static int pm_quick(void *st, sf_pkt *out)
+static int pm_quick(void *st, sf_pkt *out, int again)
 {
     pm_state *s = st;
     sf_cur h = s->cur;
@@ -173,17 +173,19 @@ static int pm_quick(void *st, sf_pkt *out)
     s->cur.p = d + caplen;           /* (there: tested above) */
     s->nread++;
     int64_t tsec = (int32_t)r[0];
-    if (s->nano)
-        sf_backend_frame(out, tsec, (long)(int32_t)r[1], 9, caplen, r[3], s->dlt, d);
-    else
-        sf_backend_frame_us(out, tsec, r[1], caplen, r[3], s->dlt, d);
+    if (s->nano) {
+        long ns = (int32_t)r[1];
+        sf_backend_frame_td_again(out, tsec, (uint32_t)ns, 9, (uint32_t)(ns / 1000), caplen, r[3], s->dlt, d, again);
+    } else {
+        sf_backend_frame_td_again(out, tsec, r[1] * 1000u, 6, r[1], caplen, r[3], s->dlt, d, again);
+    }
     return 1;
 }
 
 /* next() for the files pm_quick reads: it, or pm_next for the rest. */
 static sf_src_rc pm_next_host(void *st, sf_pkt *out, char *err, size_t errlen)
 {
-    return pm_quick(st, out) ? SF_SRC_PACKET : pm_next(st, out, err, errlen);
+    return pm_quick(st, out, 0) ? SF_SRC_PACKET : pm_next(st, out, err, errlen);
 }
 
 static int pm_resumable(void *st) { return ((pm_state *)st)->resumable; }

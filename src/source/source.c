@@ -22,7 +22,7 @@ struct sf_source {
     uint64_t base;           /* frames of the inputs before the current one */
     uint64_t delivered;      /* records delivered from the current input */
     /* cur.next_quick while an input is open (have_cur), else NULL */
-    int (*quick)(void *st, sf_pkt *out);
+    int (*quick)(void *st, sf_pkt *out, int again);
     int failures;
     int pending;             /* an open error of paths[idx-1] waits to be reported */
     int cur_counted;         /* the current input is already counted as failed */
@@ -329,7 +329,8 @@ static sf_src_rc next_direct(sf_source *s, sf_pkt *out)
  * without next()'s error buffer, loop and checks (once a packet). */
 static inline sf_src_rc next_rec(sf_source *s, sf_pkt *out)
 {
-    if (s->quick && s->quick(s->cur.st, out)) {
+    /* s->own is written by backends only (calloc'ed: dec_shape 0 at first) */
+    if (s->quick && s->quick(s->cur.st, out, out == &s->own)) {
         s->delivered++;
         out->frame = s->base + cur_consumed(s);
         return SF_SRC_PACKET;

@@ -239,17 +239,17 @@ TEST(pcapmmap_quick_read_same_as_next)
     T_CHECK(b.next_quick != NULL);
     sf_pkt p;
     memset(&p, 0, sizeof p);
-    T_EQ_INT(b.next_quick(b.st, &p), 1);
+    T_EQ_INT(b.next_quick(b.st, &p, 0), 1);
     T_EQ_INT(p.sport, 40000);
     T_EQ_INT(p.ts.nsec, 123456789);
     T_EQ_INT(p.ts_td_usec, 123456);
     T_EQ_INT(p.len, 10);
-    T_EQ_INT(b.next_quick(b.st, &p), 1);
+    T_EQ_INT(b.next_quick(b.st, &p, 0), 1);
     T_EQ_INT(p.sport, 80);
     T_EQ_INT(p.ts.nsec, 5);
     T_EQ_INT(*b.consumed, 2);
     sf_pkt q = p;
-    T_EQ_INT(b.next_quick(b.st, &p), 0);              /* the cut header: left to next() */
+    T_EQ_INT(b.next_quick(b.st, &p, 0), 0);              /* the cut header: left to next() */
     T_CHECK(memcmp(&p, &q, sizeof p) == 0);
     T_EQ_INT(*b.consumed, 2);
     T_EQ_INT(b.next(b.st, &p, e, sizeof e), SF_SRC_ERROR);
