@@ -27,7 +27,7 @@ static int mini_cap(const sf_minirec *m) { return m->h.kind == SF_K_MINI3 ? 3 : 
 static uint8_t *mini_opt(sf_minirec *m) { return (uint8_t *)(mini_pkts(m) + mini_cap(m)); }
 static const uint8_t *mini_copt(const sf_minirec *m) { return (const uint8_t *)(mini_cpkts(m) + mini_cap(m)); }
 
-_Static_assert(SF_TMP_SLOTS <= 32 && SF_TMP_SLOTS < 255, "tmp_used is a 32-bit mask, m->slot a byte");
+_Static_assert(SF_TMP_SLOTS >= 1 && SF_TMP_SLOTS <= 64, "tmp_used is a 64-bit mask, m->slot a byte");
 
 /* The slot marked as holding m's state, or -1: the one m names, if it is
  * still marked as m's (a mark is cleared when its record goes, so a
@@ -43,10 +43,10 @@ static void mark(sf_engine *e, int i, uint32_t self1)
 {
     e->tmp_for[i] = self1;
     if (self1) {
-        e->tmp_used |= 1u << i;
+        e->tmp_used |= 1ull << i;
         ((sf_minirec *)sf_table_at(&e->t, self1))->slot = (uint8_t)(i + 1);
     } else {
-        e->tmp_used &= ~(1u << i);
+        e->tmp_used &= ~(1ull << i);
     }
 }
 
@@ -191,10 +191,10 @@ void sf_mini_forget(sf_engine *e)
 
 sf_rec *sf_mini_slot(sf_engine *e)
 {
-    const uint32_t all = SF_TMP_SLOTS == 32 ? 0xFFFFFFFFu : (1u << SF_TMP_SLOTS) - 1u;
+    const uint64_t all = ~0ull >> (64 - SF_TMP_SLOTS);   /* SF_TMP_SLOTS bits */
     int i;
     if (e->tmp_used != all) {        /* the lowest free one */
-        i = __builtin_ctz(~e->tmp_used & all);
+        i = __builtin_ctzll(~e->tmp_used & all);
     } else {                         /* none free: the next in turn */
         i = (int)(e->tmp_victim++ % SF_TMP_SLOTS);
         sf_eng_release(e, &e->tmp[i]);
