@@ -144,8 +144,8 @@ static int detect(const uint8_t *p, size_t n, int strict, int tls_hint)
 {
     int t = sf_tls_detect(p, n, strict);
     if (t == 1 && strict && !tls_hint && p[0] != 22) t = 0;
-    int h = sf_http_detect(p, n, strict);
     if (t == 1) return SF_AD_TLS;
+    int h = sf_http_detect(p, n, strict);   /* (both are pure: HTTP only when not TLS) */
     if (h == 1) return SF_AD_HTTP;
     if (!strict && (t < 0 || h < 0)) return SF_AD_NEW;
     return SF_AD_RETRY;
