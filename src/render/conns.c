@@ -175,7 +175,46 @@ static inline char *col_pair(char *q, uint64_t a, uint64_t b)
     return e + 1;
 }
 
-/* a duration right-aligned in width w (<= 16), then gap (<= 2) spaces */
+/* The two "%15s " columns of "pkts/bytes" (c2s, then s2c): all four
+ * values turned into digits at once when they are below 10^8 (sf_fmt_dig4),
+ * each pair then placed by its length. */
+static inline char *col_pairs(char *q, const sf_conn *c)
+{
+#ifdef SF_FMT_DIG4
+    if ((c->c2s.pkts | c->c2s.bytes | c->s2c.pkts | c->s2c.bytes) < 100000000u) {
+        sf_dig4 r;
+        sf_fmt_dig4(&r, (uint32_t)c->c2s.pkts, (uint32_t)c->c2s.bytes, (uint32_t)c->s2c.pkts,
+                    (uint32_t)c->s2c.bytes);
+        for (int i = 0; i < 4; i += 2) {
+            unsigned na, nb;
+            const uint64_t a = sf_dig4_word(&r, i, &na), b = sf_dig4_word(&r, i + 1, &nb);
+            const unsigned n = na + 1 + nb;
+            char t[24], *s = t;
+            if (n <= 15) {                        /* (else in t, then col_r) */
+                memset(q, ' ', 16);
+                s = q + 15 - n;
+            }
+            /* a, '/', b: the zero bytes past each are overwritten by what
+             * follows, or lie past the column (the next one's first block) */
+            memcpy(s, &a, 8);
+            s[na] = '/';
+            memcpy(s + na + 1, &b, 8);
+            if (n <= 15) {
+                q[15] = ' ';
+                q += 16;
+            } else {
+                q = col_r(q, t, n, 15, 1);
+            }
+        }
+        return q;
+    }
+#endif
+    q = col_pair(q, c->c2s.pkts, c->c2s.bytes);
+    return col_pair(q, c->s2c.pkts, c->s2c.bytes);
+}
+
+/* a duration right-aligned in width w (<= 16), then gap (<= 2) spaces
+ * (t starts as spaces only so that no byte copied from it is undefined) */
 static inline char *col_dur(char *q, int64_t ns, size_t w, int gap)
 {
     char t[SF_FMT_DUR_MAX];
@@ -184,8 +223,8 @@ static inline char *col_dur(char *q, int64_t ns, size_t w, int gap)
     if (n > w)
         return col_r(q, t, n, w, gap);
     memset(q, ' ', 16);
-    memcpy(q + w - n, t, 16);    /* the text, then spaces */
-    q[w] = ' ';                  /* (sf_fmt_dur's snprintf fallback leaves a NUL at t[n]) */
+    memcpy(q + w - n, t, 16);    /* the text, then what t holds past it */
+    memset(q + w, ' ', 2);       /* the gap: sf_fmt_dur may leave scratch or a NUL past t + n */
     return q + w + gap;
 }
 
@@ -354,8 +393,7 @@ static void cv_conn(void *self, const sf_conn *c)
             : col_ls(q, sf_side_name(c->active_closer), 6, 1);
     q = (unsigned)c->time_wait < N_SIDE && v->side[c->time_wait].n ? put_cell(q, &v->side[c->time_wait])
                                                                     : col_ls(q, sf_side_name(c->time_wait), 6, 1);
-    q = col_pair(q, c->c2s.pkts, c->c2s.bytes);
-    q = col_pair(q, c->s2c.pkts, c->s2c.bytes);
+    q = col_pairs(q, c);
     /* durations: "%.1fms"/"%.2fs" of a double, reproduced without printf */
     q = col_dur(q, c->irtt_ns, 8, 1);
     int64_t d = (c->last_ts.sec - c->first_ts.sec) * 1000000000LL +

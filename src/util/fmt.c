@@ -165,48 +165,45 @@ char *sf_fmt_u64_pad(char *q, uint64_t v, int width)
     return q + n;
 }
 
-/* "%.<d>f" of a double that is num/den rounded (num >= 0, den = 10^k):
- * the value in units of 10^-d is num/unit rounded, unit = den/10^d. The
- * double's own rounding error (< 2^-53 relative) can only matter at an
- * exact half, rem == unit/2: that case (one value in `unit`) is left to
- * printf on the same double. Returns NULL for the fallback. */
-static char *fixed_dec(char *q, uint64_t num, uint64_t unit, int d)
-{
-    uint64_t r = num / unit, rem = num % unit;
-    if (2 * rem == unit)
-        return NULL;
-    r += 2 * rem > unit;
-    uint32_t scale = pow10_32[d];
-    q = sf_fmt_u64(q, r / scale);
-    *q++ = '.';
-    return put_fixed32(q, (uint32_t)(r % scale), d);
-}
-
+/* sf_fmt_dur's "%.1fms" of ns/1e6 and "%.2fs" of ns/1e9 are ns/unit rounded
+ * (unit = 10^5, 10^7), in units of the last decimal. The double's own
+ * rounding error (< 2^-53 relative) can only matter at an exact half,
+ * rem == unit/2: that case (one value in `unit`) is left to printf on the
+ * same double. */
 char *sf_fmt_dur(char *q, int64_t ns)
 {
-    char *e;
     if (ns < 0) {
         *q = '-';
         return q + 1;
     }
     if (ns < 1000000) {
-        q = sf_fmt_u64(q, (uint64_t)ns / 1000);
+        q = sf_fmt_u32_wide_inl(q, (uint32_t)ns / 1000u);    /* (room 16 of the 32) */
         memcpy(q, "us", 2);
         return q + 2;
     }
     if (ns < 1000000000LL) {
-        e = fixed_dec(q, (uint64_t)ns, 100000, 1);
-        if (!e)
+        /* "%.1fms": ns / 10^5 rounded, the exact half left to printf */
+        uint32_t v = (uint32_t)ns, r = v / 100000u, rem = v - r * 100000u;
+        if (2 * rem == 100000u)
             return q + snprintf(q, SF_FMT_DUR_MAX, "%.1fms", (double)ns / 1e6);
-        memcpy(e, "ms", 2);
-        return e + 2;
+        r += 2 * rem > 100000u;
+        q = sf_fmt_u32_wide_inl(q, r / 10u);
+        q[0] = '.';
+        q[1] = (char)('0' + r % 10u);
+        memcpy(q + 2, "ms", 2);
+        return q + 4;
     }
     if (ns < 3600LL * 1000000000LL) {
-        e = fixed_dec(q, (uint64_t)ns, 10000000, 2);
-        if (!e)
+        /* "%.2fs": ns / 10^7 rounded (< 360001) */
+        uint64_t r64 = (uint64_t)ns / 10000000u, rem = (uint64_t)ns - r64 * 10000000u;
+        if (2 * rem == 10000000u)
             return q + snprintf(q, SF_FMT_DUR_MAX, "%.2fs", (double)ns / 1e9);
-        *e = 's';
-        return e + 1;
+        uint32_t r = (uint32_t)r64 + (2 * rem > 10000000u);
+        q = sf_fmt_u32_wide_inl(q, r / 100u);
+        q[0] = '.';
+        memcpy(q + 1, sf_fmt_digits2 + 2 * (r % 100u), 2);
+        q[3] = 's';
+        return q + 4;
     }
     uint64_t s = (uint64_t)ns / 1000000000u;
     q = sf_fmt_u64(q, s / 3600);
@@ -242,6 +239,75 @@ char *sf_fmt_ipv4(char *q, const uint8_t a[4])
     return put_octet(q, a[3]);
 }
 
+#ifdef SF_FMT_DIG4
+/* The 32 lower-case hex digits of a[0..16), in order, into hx (SSE2: the
+ * high and low nibbles interleaved, then '0' + n, + 39 more above 9). */
+static inline void hex32(char hx[32], const uint8_t a[16])
+{
+    const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)a), m = _mm_set1_epi8(15);
+    const __m128i hi = _mm_and_si128(_mm_srli_epi16(v, 4), m), lo = _mm_and_si128(v, m);
+    const __m128i n0 = _mm_unpacklo_epi8(hi, lo), n1 = _mm_unpackhi_epi8(hi, lo);
+    const __m128i nine = _mm_set1_epi8(9), zero = _mm_set1_epi8('0'), af = _mm_set1_epi8('a' - '0' - 10);
+    const __m128i c0 = _mm_add_epi8(_mm_add_epi8(n0, zero), _mm_and_si128(_mm_cmpgt_epi8(n0, nine), af));
+    const __m128i c1 = _mm_add_epi8(_mm_add_epi8(n1, zero), _mm_and_si128(_mm_cmpgt_epi8(n1, nine), af));
+    _mm_storeu_si128((__m128i *)(void *)hx, c0);
+    _mm_storeu_si128((__m128i *)(void *)(hx + 16), c1);
+}
+
+/* Group i (its value w) without leading zeros from its 4 digits in hx: 4
+ * bytes written, the ones past the digits are scratch (the caller's room
+ * covers them: at most 3 past the end of the whole text, 42 <=
+ * SF_FMT_IP6_MAX). */
+static inline char *put_group(char *q, const char hx[32], int i, unsigned w)
+{
+    unsigned n = (32u - (unsigned)__builtin_clz(w | 1u) + 3u) >> 2;   /* 1..4 digits */
+    uint32_t d;
+    memcpy(&d, hx + 4 * i, 4);
+    d >>= 8 * (4 - n);
+    memcpy(q, &d, 4);
+    return q + n;
+}
+
+char *sf_fmt_ipv6(char *q, const uint8_t a[16])
+{
+    /* bit i of z: group i is 0 */
+    const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)a);
+    unsigned z = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi16(v, _mm_setzero_si128())) & 0x5555u;
+    z = (z | z >> 1) & 0x3333u;               /* every other bit, packed */
+    z = (z | z >> 2) & 0x0F0Fu;
+    z = (z | z >> 4) & 0x00FFu;
+    /* longest run of zero groups, the first one on a tie, used only if >= 2 */
+    int best = -1, blen = 1;
+    for (unsigned m = z; m;) {
+        int s = __builtin_ctz(m), l = __builtin_ctz(~(m >> s));
+        if (l > blen) {
+            best = s;
+            blen = l;
+        }
+        m &= ~(((1u << l) - 1u) << s);
+    }
+    if (best == 0 && (blen == 6 || (blen == 5 && a[10] == 0xff && a[11] == 0xff))) {
+        /* embedded IPv4: ::a.b.c.d (compatible) and ::ffff:a.b.c.d (mapped) */
+        memcpy(q, "::ffff:", 7);
+        return sf_fmt_ipv4(q + (blen == 6 ? 2 : 7), a + 12);
+    }
+    char hx[32];
+    hex32(hx, a);
+    for (int i = 0; i < 8; i++) {
+        if (i == best) {
+            *q++ = ':';
+            i += blen - 1;
+            continue;
+        }
+        if (i)
+            *q++ = ':';
+        q = put_group(q, hx, i, (unsigned)a[2 * i] << 8 | a[2 * i + 1]);
+    }
+    if (best >= 0 && best + blen == 8)
+        *q++ = ':';
+    return q;
+}
+#else
 char *sf_fmt_ipv6(char *q, const uint8_t a[16])
 {
     static const char hex[] = "0123456789abcdef";
@@ -276,3 +342,4 @@ char *sf_fmt_ipv6(char *q, const uint8_t a[16])
     if (best >= 0 && best + blen == 8) *q++ = ':';
     return q;
 }
+#endif
