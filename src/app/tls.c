@@ -297,6 +297,10 @@ static void hs_feed(sf_app_ctx *x, sf_tls_dir *t, sf_cur *b)
 {
     while (sf_cur_left(b) > 0 && !t->hs_dead) {
         if (t->hs_hdr_have < 4) {
+            if (t->hs_hdr_have == 0 && sf_cur_left(b) >= 4) {   /* the usual: all 4 at once */
+                (void)sf_get_bytes(b, t->hs_hdr, 4);
+                t->hs_hdr_have = 4;
+            }
             while (t->hs_hdr_have < 4 && sf_cur_left(b)) t->hs_hdr[t->hs_hdr_have++] = sf_get_u8(b);
             if (t->hs_hdr_have < 4) return;
             sf_cur h = sf_cur_make(t->hs_hdr, 4);
@@ -351,6 +355,10 @@ static int tls_feed(sf_app_ctx *x, sf_tls_dir *t, sf_cur *c, size_t start_limit)
     while (sf_cur_left(c) > 0) {
         if (!t->in_rec) {
             if (t->hdr_have == 0 && (size_t)(c->p - base) >= start_limit) return SF_FEED_STOP;
+            if (t->hdr_have == 0 && sf_cur_left(c) >= 5) {      /* the usual: all 5 at once */
+                (void)sf_get_bytes(c, t->hdr, 5);
+                t->hdr_have = 5;
+            }
             while (t->hdr_have < 5 && sf_cur_left(c)) t->hdr[t->hdr_have++] = sf_get_u8(c);
             if (t->hdr_have < 5) break;
             sf_cur h = sf_cur_make(t->hdr, 5);
