@@ -206,7 +206,7 @@ static inline uint32_t sf_seq_seglen(const sf_pkt *p, int *have)
         off = p->ip_hlen;
     else
         goto done;
-    if (p->wirelen >= off && p->wirelen - off < seg)
+    if ((size_t)p->wirelen - off < seg)   /* (wraps, so fails, when wirelen < off) */
         seg = (uint32_t)(p->wirelen - off);
 done:
     *have = !p->ip_first_frag && seg >= p->hlen;

@@ -368,7 +368,7 @@ static inline __attribute__((always_inline)) void eng_track(sf_engine *e, sf_rec
         sf_seq_fast_do(r, d, p, seglen, pi);
         pi->client_state = SF_ST_ESTABLISHED;   /* as sf_steady says */
         pi->server_state = SF_ST_ESTABLISHED;
-        sf_zeek_fast_do(r, d, p, seglen);
+        sf_zeek_fast_do(r, d, p, seglen, 1);
     } else {
         /* each: its fast path if it applies, else the general code */
         if (!sf_state_fast(r, d, p, seglen, pi))

@@ -115,13 +115,12 @@ static inline int sf_seq_fast(sf_rec *r, int d, const sf_pkt *p, int first, uint
 
 /* sf_zeek_packet for a packet without SYN, FIN or RST once both of Zeek's
  * endpoints are active (not INACTIVE): no state changes, history letters
- * D, A, W, T and G as the general code gives them, in its order. */
-SF_FAST_INLINE void sf_zeek_fast_do(sf_rec *r, int d, const sf_pkt *p, uint32_t len)
+ * D, A, W, T and G as the general code gives them, in its order.
+ * ack: p has ACK (a constant 1 on the steady path). */
+SF_FAST_INLINE void sf_zeek_fast_do(sf_rec *r, int d, const sf_pkt *p, uint32_t len, int ack)
 {
     const int orig = d == r->z.orig_dir;
     sf_zep *E = &r->z.ep[!orig], *P = &r->z.ep[orig];
-    const uint16_t f = p->flags;
-    const int ack = (f & SF_TH_ACK) != 0;
     const uint32_t seen = r->z.seen >> (orig ? 0 : 16);
     if (len) {
         if (!(seen & H_DATA))
@@ -152,7 +151,7 @@ static inline int sf_zeek_fast(sf_rec *r, int d, const sf_pkt *p, uint32_t len)
     if ((p->flags & (SF_TH_SYN | SF_TH_FIN | SF_TH_RST)) || r->z.ep[0].state == Z_INACTIVE ||
         r->z.ep[1].state == Z_INACTIVE)
         return 0;
-    sf_zeek_fast_do(r, d, p, len);
+    sf_zeek_fast_do(r, d, p, len, (p->flags & SF_TH_ACK) != 0);
     return 1;
 }
 

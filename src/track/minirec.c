@@ -218,12 +218,13 @@ sf_rec *sf_mini_state(sf_engine *e, const sf_minirec *m)
 
 sf_rec *sf_mini_promote(sf_engine *e, sf_minirec *m)
 {
-    sf_rhdr *h = sf_table_insert(&e->t, SF_K_FULL, &m->h.key, sf_key_hash(&m->h.key));
+    sf_rhdr *h = sf_table_insert_hdr(&e->t, SF_K_FULL, &m->h.key, sf_key_hash(&m->h.key));
     if (!h)
         return NULL;
     sf_rec *r = (sf_rec *)h;
     const int i = slot_of(e, m);
-    if (i >= 0) {                    /* the state is at hand: it moves (no self-pointers) */
+    if (i >= 0) {                    /* the state is at hand: it moves (no self-pointers),
+                                      * over all of r but its new header */
         sf_rhdr link = r->h;
         *r = e->tmp[i];
         r->h = link;
@@ -233,6 +234,7 @@ sf_rec *sf_mini_promote(sf_engine *e, sf_minirec *m)
         r->h.last_ns = m->h.last_ns;
         mark(e, i, 0);               /* the slot no longer owns what it points to */
     } else {
+        memset((char *)r + sizeof r->h, 0, sizeof *r - sizeof r->h);
         sf_mini_replay(e, m, r);
     }
     sf_table_remove(&e->t, &m->h);   /* the full record takes its place */

@@ -90,11 +90,19 @@ static uint32_t pool_take(sf_table *t, uint8_t kind)
 
 sf_rhdr *sf_table_insert(sf_table *t, uint8_t kind, const sf_ckey *k, uint32_t hash)
 {
+    sf_rhdr *r = sf_table_insert_hdr(t, kind, k, hash);
+    if (r)
+        memset((char *)r + sizeof *r, 0, t->pool[kind].esz - sizeof *r);
+    return r;
+}
+
+sf_rhdr *sf_table_insert_hdr(sf_table *t, uint8_t kind, const sf_ckey *k, uint32_t hash)
+{
     uint32_t id1 = pool_take(t, kind);
     if (!id1)
         return NULL;
     sf_rhdr *r = sf_table_at(t, id1);
-    memset(r, 0, t->pool[kind].esz);
+    memset(r, 0, sizeof *r);
     r->self = id1;
     r->kind = kind;
     r->key = *k;

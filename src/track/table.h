@@ -154,6 +154,9 @@ static inline sf_rhdr *sf_table_find(const sf_table *t, const sf_ckey *k, uint32
 /* A new record of `kind` (SF_K_*), zeroed, holding key k, linked into the
  * hash; NULL if out of memory. */
 sf_rhdr *sf_table_insert(sf_table *t, uint8_t kind, const sf_ckey *k, uint32_t hash);
+/* The same, but only the header is written: the rest of the record holds
+ * whatever it held (for a caller that writes all of it). */
+sf_rhdr *sf_table_insert_hdr(sf_table *t, uint8_t kind, const sf_ckey *k, uint32_t hash);
 /* Unlink from hash and list; the record returns to its pool's free list. */
 void sf_table_remove(sf_table *t, sf_rhdr *r);
 /* Move to the tail (newest end) of expiry list `list`. */
