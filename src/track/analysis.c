@@ -29,7 +29,8 @@ enum {
 enum {
     SF_ANC_HAVE_LAST = 1u << 0,  /* last_ts valid */
     SF_ANC_MPTCP = 1u << 1,      /* an MPTCP analysis exists for the connection */
-    SF_ANC_FAST = 1u << 2        /* the fast path's connection-wide conditions hold (fast_refresh) */
+    SF_ANC_FAST = 1u << 2,       /* the fast path's connection-wide conditions hold (fast_refresh) */
+    SF_ANC_IRTT_WAIT = 1u << 3   /* mru_syn != 0 && first_rtt == 0 (irtt_refresh): an ACK sets the iRTT */
 };
 
 /* Wireshark's sequence comparisons (note GT is written from y-x). */
@@ -66,15 +67,20 @@ void sf_an_free(sf_an_conn *a)
         sf_an_sack_free(a);
     for (int d = 0; d < 2; d++) {
         sf_an_flow *f = &a->f[d];
-        if (f->capseg) {
-            free(f->seg.heap);
-            f->seg.heap = NULL;
-            f->nseg = f->capseg = 0;
-        }
+        if (f->capseg)
+            sf_an_seg_release(f);
     }
 }
 
 /* (the unacknowledged-segment list: analysis_int.h, analysis_seg.c) */
+
+/* SF_ANC_IRTT_WAIT after mru_syn or first_rtt changed (the fast path then
+ * tests one bit of cfl instead of loading both). */
+static inline void irtt_refresh(sf_an_conn *a)
+{
+    const int wait = a->mru_syn != 0 && a->first_rtt == 0;
+    a->cfl = (uint8_t)(wait ? a->cfl | SF_ANC_IRTT_WAIT : a->cfl & ~SF_ANC_IRTT_WAIT);
+}
 
 /* ---- options the analysis needs beyond what the decoder parsed ---- */
 
@@ -417,8 +423,10 @@ AN_RARE void syn_after(sf_an_conn *a, sf_an_flow *F, sf_an_flow *R, const sf_pkt
                        int64_t now)
 {
     F->fl |= SF_ANF_FIRST_ACK;
-    if (!(flags & SF_TH_ACK))
+    if (!(flags & SF_TH_ACK)) {
         a->mru_syn = now;
+        irtt_refresh(a);
+    }
     if (opts_worth_scan(p))
         apply_opts(a, F, p);
     if (F->win_scale == -1) {
@@ -518,8 +526,10 @@ __attribute__((noinline)) void sf_an_packet_general(sf_an_conn *restrict a, cons
     } else {
         /* iRTT as Wireshark keeps it for the out-of-order threshold */
         if (flags & SF_TH_ACK) {
-            if (a->mru_syn != 0 && a->first_rtt == 0)
+            if (a->cfl & SF_ANC_IRTT_WAIT) {
                 a->first_rtt = now - a->mru_syn;
+                irtt_refresh(a);
+            }
             F->fl &= (uint8_t)~SF_ANF_FIRST_ACK;
         }
         if (opts_worth_scan(p))
@@ -732,8 +742,10 @@ void sf_an_packet(sf_an_conn *restrict a, const sf_pkt *restrict p, sf_pinfo *re
     if (gap > a->sum.longest_stall_ns)
         a->sum.longest_stall_ns = gap;
     a->last_ts = now;
-    if (a->mru_syn != 0 && a->first_rtt == 0)
+    if (a->cfl & SF_ANC_IRTT_WAIT) {
         a->first_rtt = now - a->mru_syn;
+        irtt_refresh(a);
+    }
 
     /* the packet's record (dup_ack_* and rel_sack: as the caller reset them) */
     const int8_t ws = F->win_scale;

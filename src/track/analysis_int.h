@@ -32,6 +32,8 @@ static inline sf_an_seg *sf_an_seg_arr(sf_an_flow *f)
  * list to the heap, or grow the heap list. The array, NULL if that failed
  * (analysis_seg.c). */
 sf_an_seg *sf_an_seg_grow(sf_an_flow *f);
+/* Give a heap list back (capseg != 0): the list is empty after. */
+void sf_an_seg_release(sf_an_flow *f);
 /* Append a segment; 0 if it could not be stored (allocation failed). */
 static inline int sf_an_seg_push(sf_an_flow *f, uint64_t frame, uint32_t seq, uint32_t nextseq, int64_t ts)
 {

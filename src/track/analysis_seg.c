@@ -10,11 +10,30 @@
 /* First heap capacity (doubling after, up to SF_AN_MAX_UNACKED). */
 #define SEG_HEAP_FIRST 8
 
+/* Heap lists of the first capacity given back, kept for the next list that
+ * outgrows the inline room: most heap lists live for a few packets (a burst
+ * the peer then acknowledges), and malloc + free cost more than the rest of
+ * their life. Per thread (the engine's), at most SEG_CACHE_MAX blocks
+ * (12 KiB); what is cached at exit stays reachable from here. */
+#define SEG_CACHE_MAX 64
+static _Thread_local sf_an_seg *seg_cache[SEG_CACHE_MAX];
+static _Thread_local unsigned seg_ncache;
+
+void sf_an_seg_release(sf_an_flow *f)
+{
+    if (f->capseg == SEG_HEAP_FIRST && seg_ncache < SEG_CACHE_MAX)
+        seg_cache[seg_ncache++] = f->seg.heap;
+    else
+        free(f->seg.heap);
+    f->seg.heap = NULL;
+    f->nseg = f->capseg = 0;
+}
+
 __attribute__((noinline)) sf_an_seg *sf_an_seg_grow(sf_an_flow *f)
 {
     sf_an_seg *arr;
     if (f->capseg == 0) {                              /* inline list full: to the heap */
-        arr = malloc(SEG_HEAP_FIRST * sizeof *arr);
+        arr = seg_ncache ? seg_cache[--seg_ncache] : malloc(SEG_HEAP_FIRST * sizeof *arr);
         if (!arr)
             return NULL;
         memcpy(arr, f->seg.in, (size_t)f->nseg * sizeof *arr);
@@ -66,9 +85,6 @@ void sf_an_seg_ack(sf_an_flow *r, uint32_t ack, int64_t now, sf_pinfo *pi)
         w++;
     }
     r->nseg = w;
-    if (w == 0 && r->capseg) {                          /* nothing outstanding: give the memory back */
-        free(r->seg.heap);
-        r->seg.heap = NULL;
-        r->capseg = 0;
-    }
+    if (w == 0 && r->capseg)                            /* nothing outstanding: give the memory back */
+        sf_an_seg_release(r);
 }

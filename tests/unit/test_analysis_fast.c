@@ -356,3 +356,43 @@ TEST(analysis_fast_path_equals_general)
     sf_an_set_options(0);
     T_EQ_INT(n, 300 * 400);
 }
+
+/* Heap lists given back are kept for reuse (analysis_seg.c): lists taken
+ * while others live never share memory, and what each holds stays its own. */
+TEST(analysis_seg_heap_reuse_no_alias)
+{
+    enum { NF = 80, NS = 12 };      /* more flows than the cache holds */
+    static sf_an_flow f[NF];
+    memset(f, 0, sizeof f);
+    int bad = 0;
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < NF; i++)
+            for (uint32_t k = 0; k < NS; k++)
+                T_CHECK(sf_an_seg_push(&f[i], (uint64_t)(1000 * i) + k, 100u * k, 100u * k + 100u, (int64_t)k));
+        for (int i = 0; i < NF; i++) {
+            T_CHECK(f[i].capseg != 0);
+            const sf_an_seg *a = sf_an_seg_arr(&f[i]);
+            for (int j = 0; j < i; j++)
+                bad += a == sf_an_seg_arr(&f[j]);
+            for (uint32_t k = 0; k < NS; k++)
+                bad += a[k].frame != (uint64_t)(1000 * i) + k || a[k].seq != 100u * k;
+        }
+        /* half acknowledged whole (given back), half freed with the connection */
+        for (int i = 0; i < NF; i++) {
+            sf_pinfo pi;
+            memset(&pi, 0, sizeof pi);
+            if (i & 1) {
+                sf_an_seg_ack(&f[i], 100u * NS, 0, &pi);
+                T_EQ_INT(pi.acks_frame, (uint64_t)(1000 * i) + NS - 1);
+            } else {
+                sf_an_conn c;
+                memset(&c, 0, sizeof c);
+                c.f[0] = f[i];
+                sf_an_free(&c);
+                memset(&f[i], 0, sizeof f[i]);
+            }
+            T_EQ_INT(f[i].nseg, 0);
+        }
+    }
+    T_EQ_INT(bad, 0);
+}
