@@ -294,9 +294,9 @@ sf_dec_status sf_decode(sf_pkt *p, int dlt, const uint8_t *data)
         /* untagged Ethernet, IPv4: nearly every frame of a capture, without
          * fast_link's dispatch (the same fields: no VLAN tags); its own
          * fast_ipv4, which knows the 20 bytes are there */
-        sf_cur_skip(&c, 14);
+        sf_cur ip = sf_cur_make(data + 14, p->caplen - 14);   /* as in eth4_again */
         PUT64(p, ethertype, AT_HALF(SF_ETH_IPV4, 0, 8));
-        if (!fast_ipv4(p, &c, data, &t, &seg_len, 0)) return sf_dec_general(p, dlt, data);
+        if (!fast_ipv4(p, &ip, data, &t, &seg_len, 0)) return sf_dec_general(p, dlt, data);
         shape = SHAPE_ETH4;
     } else {
         uint16_t et = fast_link(p, dlt, &c);
@@ -327,9 +327,11 @@ sf_dec_status sf_decode(sf_pkt *p, int dlt, const uint8_t *data)
  * whatever this wrote. */
 static int eth4_again(sf_pkt *p, const uint8_t *data)
 {
-    sf_cur c = sf_cur_make(data, p->caplen);
-    if (!sf_cur_has(&c, 14 + 20) || sf_peek_be16(&c, 12) != SF_ETH_IPV4) return 0;
-    sf_cur_skip(&c, 14);
+    sf_cur f = sf_cur_make(data, p->caplen);
+    if (!sf_cur_has(&f, 14 + 20) || sf_peek_be16(&f, 12) != SF_ETH_IPV4) return 0;
+    /* the IP header's cursor made afresh (what sf_cur_skip gives), so that
+     * the compiler sees the 20 bytes there and drops fast_ipv4's checks */
+    sf_cur c = sf_cur_make(data + 14, p->caplen - 14);
     sf_cur t;
     uint32_t seg_len;
     if (!fast_ipv4(p, &c, data, &t, &seg_len, 1)) return 0;

@@ -32,7 +32,8 @@ typedef struct sf_backend {
      * next(): 1 = delivered exactly as next() would have; 0 = nothing
      * consumed or changed, call next() (which reads the same record).
      * again = 1: *out holds what a backend's next or next_quick left in
-     * it last, untouched since (it may decode with sf_decode_again). */
+     * it last, untouched since (it may decode with sf_decode_again).
+     * source.c calls it only for a backend that also gives consumed. */
     int (*next_quick)(void *st, sf_pkt *out, int again);
 } sf_backend;
 

@@ -158,10 +158,10 @@ static sf_src_rc pm_next(void *st, sf_pkt *out, char *err, size_t errlen)
  * consumed or changed, and pm_next reads the same record from the same
  * place. The fields are signed in a file of the host's byte order, and µs
  * are scaled to ns as there (the ts_td_usec division is not needed for
- * them). */
-static int pm_quick(void *st, sf_pkt *out, int again)
+ * them). `nano` is a constant: one copy for each precision (pm_quick_ns,
+ * pm_quick_us), chosen at open. */
+static inline __attribute__((always_inline)) int pm_quick(pm_state *s, sf_pkt *out, int again, int nano)
 {
-    pm_state *s = st;
     sf_cur h = s->cur;
     uint32_t r[4]; /* sec, frac, caplen, len: the file's order is the host's */
     if (h.p >= s->fast_until || sf_peek_bytes(&h, 0, r, sizeof r) != 0) return 0;
@@ -173,7 +173,7 @@ static int pm_quick(void *st, sf_pkt *out, int again)
     s->cur.p = d + caplen;           /* (there: tested above) */
     s->nread++;
     int64_t tsec = (int32_t)r[0];
-    if (s->nano) {
+    if (nano) {
         long ns = (int32_t)r[1];
         sf_backend_frame_td_again(out, tsec, (uint32_t)ns, 9, (uint32_t)(ns / 1000), caplen, r[3], s->dlt, d, again);
     } else {
@@ -181,11 +181,14 @@ static int pm_quick(void *st, sf_pkt *out, int again)
     }
     return 1;
 }
+static int pm_quick_ns(void *st, sf_pkt *out, int again) { return pm_quick(st, out, again, 1); }
+static int pm_quick_us(void *st, sf_pkt *out, int again) { return pm_quick(st, out, again, 0); }
 
 /* next() for the files pm_quick reads: it, or pm_next for the rest. */
 static sf_src_rc pm_next_host(void *st, sf_pkt *out, char *err, size_t errlen)
 {
-    return pm_quick(st, out, 0) ? SF_SRC_PACKET : pm_next(st, out, err, errlen);
+    pm_state *s = st;
+    return pm_quick(s, out, 0, s->nano) ? SF_SRC_PACKET : pm_next(st, out, err, errlen);
 }
 
 static int pm_resumable(void *st) { return ((pm_state *)st)->resumable; }
@@ -259,7 +262,7 @@ int sf_pcapmmap_open(FILE *f, const char *filter, sf_backend *b, char *err, size
     b->st = s;
     int quick = !s->swapped && !s->have_prog;
     b->next = quick ? pm_next_host : pm_next;
-    b->next_quick = quick ? pm_quick : NULL;
+    b->next_quick = !quick ? NULL : s->nano ? pm_quick_ns : pm_quick_us;
     b->close = pm_close;
     b->consumed = &s->nread;
     b->resumable = pm_resumable;

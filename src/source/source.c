@@ -21,7 +21,8 @@ struct sf_source {
     char name[512];          /* current input's name for messages */
     uint64_t base;           /* frames of the inputs before the current one */
     uint64_t delivered;      /* records delivered from the current input */
-    /* cur.next_quick while an input is open (have_cur), else NULL */
+    /* cur.next_quick while an input is open (have_cur) and counts what it
+     * consumed (cur.consumed), else NULL */
     int (*quick)(void *st, sf_pkt *out, int again);
     int failures;
     int pending;             /* an open error of paths[idx-1] waits to be reported */
@@ -191,7 +192,7 @@ static int open_input(sf_source *s, const char *path)
         return -1;
     }
     s->have_cur = 1;
-    s->quick = s->cur.next_quick;
+    s->quick = s->cur.consumed ? s->cur.next_quick : NULL;
     s->delivered = 0;
     s->cur_counted = 0;
     return 0;
@@ -255,7 +256,7 @@ sf_source *sf_source_from_backend(const sf_backend *b, const char *name, char *e
     }
     s->cur = *b;
     s->have_cur = 1;
-    s->quick = s->cur.next_quick;
+    s->quick = s->cur.consumed ? s->cur.next_quick : NULL;
     s->single = 1;
     snprintf(s->name, sizeof s->name, "%s", name ? name : "input");
     return s;
@@ -332,7 +333,7 @@ static inline sf_src_rc next_rec(sf_source *s, sf_pkt *out)
     /* s->own is written by backends only (calloc'ed: dec_shape 0 at first) */
     if (s->quick && s->quick(s->cur.st, out, out == &s->own)) {
         s->delivered++;
-        out->frame = s->base + cur_consumed(s);
+        out->frame = s->base + *s->cur.consumed;   /* cur_consumed(s): s->quick needs it */
         return SF_SRC_PACKET;
     }
     return next_direct(s, out);

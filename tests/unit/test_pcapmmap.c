@@ -255,6 +255,23 @@ TEST(pcapmmap_quick_read_same_as_next)
     T_EQ_INT(b.next(b.st, &p, e, sizeof e), SF_SRC_ERROR);
     T_CHECK(strstr(e, "record header (8 of 16 bytes)") != NULL);
     b.close(b.st);
+    /* microseconds (the other copy of the quick read) */
+    file_header(&F, 0, 0, 65535, 1);
+    n = frame(d, 443, 51000, 77, 3);
+    record(&F, 1700000002, 999999, (uint32_t)n, (uint32_t)n, d, n);
+    path = write_tmp(&F);
+    memset(&b, 0, sizeof b);
+    f = fopen(path, "rb");
+    T_EQ_INT(sf_pcapmmap_open(f, NULL, &b, e, sizeof e), 0);
+    T_EQ_INT(b.next_quick(b.st, &p, 1), 1);          /* (p holds a decoded record: again) */
+    T_EQ_INT(p.ts.nsec, 999999000);
+    T_EQ_INT(p.ts.prec, 6);
+    T_EQ_INT(p.ts_td_usec, 999999);
+    T_EQ_INT(p.sport, 443);
+    T_EQ_INT(p.len, 3);
+    T_EQ_INT(b.next_quick(b.st, &p, 1), 0);          /* the end: left to next() */
+    T_EQ_INT(b.next(b.st, &p, e, sizeof e), SF_SRC_END);
+    b.close(b.st);
     /* byte-swapped, or filtered: next() only */
     file_header(&F, 1, 0, 65535, 1);
     path = write_tmp(&F);
