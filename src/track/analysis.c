@@ -123,6 +123,14 @@ static __attribute__((noinline)) void scan_opts(const sf_pkt *p, an_opts *o)
             return;
         }
         c = sf_cur_make(p->opt, p->opt_len);
+    } else if (p->opt_len == 12) {
+        /* Windows' SYN and SYN-ACK: MSS, NOP, WSCALE, NOP, NOP, SACK_PERM */
+        uint32_t w0 = sf_get_be32(&c), w1 = sf_get_be32(&c), w2 = sf_get_be32(&c);
+        if ((w0 >> 16) == 0x0204u && (w1 >> 8) == 0x010303u && w2 == 0x01010402u) {
+            o->wscale = (int)(w1 & 0xFFu);
+            return;
+        }
+        c = sf_cur_make(p->opt, p->opt_len);
     }
     while (sf_cur_left(&c) > 0) {
         uint8_t kind = sf_get_u8(&c);

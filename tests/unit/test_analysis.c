@@ -514,3 +514,69 @@ TEST(analysis_extra_sack_board)
     sf_an_free(&x.a);
     sf_an_set_options(0);
 }
+
+/* The window scale of SYN options laid out as Windows sends them (MSS, NOP,
+ * WSCALE, NOP, NOP, SACK_PERM; read without walking them) and as Linux does
+ * (MSS, SACK_PERM, TIMESTAMP, NOP, WSCALE), against a layout only the walk
+ * reads (NOP, WSCALE, MSS, ...): the same shifts. */
+static sf_pinfo pkt_opt(seqctx *x, int dir, uint16_t flags, uint32_t seq, uint32_t ack, uint16_t win, int64_t t_us,
+                        const uint8_t *opt, uint32_t ol)
+{
+    sf_pkt p;
+    sf_pinfo pi;
+    memset(&p, 0, sizeof p);
+    memset(&pi, 0, sizeof pi);
+    pi.ack_rtt_ns = -1;
+    p.frame = ++x->frame;
+    p.ts.sec = t_us / 1000000;
+    p.ts.nsec = (uint32_t)(t_us % 1000000) * 1000u;
+    p.ts.prec = 6;
+    p.status = SF_DEC_TCP;
+    p.flags = flags;
+    p.seq = seq;
+    p.ack = ack;
+    p.win = win;
+    p.wscale = -1;
+    memcpy(x->opt, opt, ol);
+    p.opt = ol ? x->opt : NULL;
+    p.opt_len = ol;
+    p.hlen = (uint16_t)(20 + ol);
+    p.l4_caplen = p.hlen;
+    p.seg_len = p.hlen;
+    pi.dir = (uint8_t)dir;
+    sf_an_packet(&x->a, &p, &pi, x->isn);
+    return pi;
+}
+
+TEST(analysis_syn_option_layouts)
+{
+    static const uint8_t win[2][12] = {
+        { 2, 4, 5, 180, 1, 3, 3, 8, 1, 1, 4, 2 },            /* Windows, shift 8 */
+        { 2, 4, 5, 160, 1, 3, 3, 5, 1, 1, 4, 2 },            /* shift 5 */
+    };
+    static const uint8_t lin[2][20] = {
+        { 2, 4, 5, 180, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 9 },   /* Linux, shift 9 */
+        { 2, 4, 5, 180, 4, 2, 8, 10, 0, 0, 0, 2, 0, 0, 0, 1, 1, 3, 3, 6 },   /* shift 6 */
+    };
+    static const uint8_t walk[2][12] = {
+        { 1, 3, 3, 8, 2, 4, 5, 180, 1, 1, 4, 2 },            /* the walk: shift 8 */
+        { 1, 3, 3, 5, 2, 4, 5, 160, 1, 1, 4, 2 },
+    };
+    const uint8_t *opts[3][2] = { { win[0], win[1] }, { lin[0], lin[1] }, { walk[0], walk[1] } };
+    const uint32_t len[3] = { 12, 20, 12 };
+    const int want[3][2] = { { 8, 5 }, { 9, 6 }, { 8, 5 } };
+    for (int k = 0; k < 3; k++) {
+        seqctx x;
+        ctx_init(&x, 1000, 5000);
+        sf_pinfo p;
+        pkt_opt(&x, 0, S, 1000, 0, 64240, 1000 * MS, opts[k][0], len[k]);
+        pkt_opt(&x, 1, S | A, 5000, 1001, 65160, 1010 * MS, opts[k][1], len[k]);
+        p = pkt_opt(&x, 0, A, 1001, 5001, 100, 1020 * MS, NULL, 0);
+        T_EQ_INT(p.win_scale, want[k][0]);
+        T_EQ_INT(p.calc_window, 100u << want[k][0]);
+        p = pkt_opt(&x, 1, A, 5001, 1001, 100, 1030 * MS, NULL, 0);
+        T_EQ_INT(p.win_scale, want[k][1]);
+        T_EQ_INT(p.calc_window, 100u << want[k][1]);
+        sf_an_free(&x.a);
+    }
+}
