@@ -21,8 +21,8 @@
  * sf_decode_again (the mapped-pcap reader's record, decoded into over and
  * over) goes further for the usual untagged Ethernet/IPv4 frame: after
  * one like it, the record's constant fields are not written again
- * (p->dec_shape says which hold); the same test checks it on a random
- * sequence of those frames. */
+ * (p->dec_shape says which hold); test_decode.c checks it against the
+ * general decoder on a random sequence of frames of every shape. */
 
 /* every fast_* step inlined into sf_decode, even where it is used twice */
 #define FAST_INLINE __attribute__((always_inline))

@@ -43,7 +43,9 @@ enum {
  * packet callback. Everything else is plain data that may be copied.
  * Adding a field: sf_decode's fast path (decode/fast.c) writes every field
  * one by one (no memset), so set the new one there too and add it to
- * pkt_diff in tests/unit/test_decode.c (which checks the size). */
+ * pkt_diff in tests/unit/test_decode.c (which checks the size); if it can
+ * differ between two untagged Ethernet/IPv4 frames, sf_decode_again's
+ * shortcut (eth4_again) must write it as well (the same test fails if not). */
 typedef struct sf_pkt {
     uint64_t frame;        /* 1-based frame number across all inputs (non-TCP counted) */
     sf_time ts;
