@@ -231,11 +231,21 @@ static inline char *put_octet(char *q, unsigned v)
     return q + octet_txt[v][3];
 }
 
+/* An octet followed by more: its 4 table bytes copied as one word (the
+ * 4th, its length, lands where the '.' after it then goes). */
+static inline char *put_octet_dot(char *q, unsigned v)
+{
+    memcpy(q, octet_txt[v], 4);
+    q += octet_txt[v][3];
+    *q = '.';
+    return q + 1;
+}
+
 char *sf_fmt_ipv4(char *q, const uint8_t a[4])
 {
-    q = put_octet(q, a[0]); *q++ = '.';
-    q = put_octet(q, a[1]); *q++ = '.';
-    q = put_octet(q, a[2]); *q++ = '.';
+    q = put_octet_dot(q, a[0]);
+    q = put_octet_dot(q, a[1]);
+    q = put_octet_dot(q, a[2]);
     return put_octet(q, a[3]);
 }
 
