@@ -240,7 +240,7 @@ static inline FAST_INLINE int fast_tcp(sf_pkt *p, const sf_cur *t, uint32_t seg_
     uint32_t cap = (uint32_t)sf_cur_left(t);
     /* options: the captured part of them; payload: what was captured of
      * it when the options were (cap <= seg_len, so never more than len) */
-    int cut = cap < hlen;
+    int cut = __builtin_expect(cap < hlen, 0);       /* (snaplen cut the options: rare) */
     uint32_t olen = (cut ? cap : hlen) - 20;
     uint32_t n = cut ? 0 : cap - hlen;
 
