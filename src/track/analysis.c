@@ -645,13 +645,14 @@ void sf_an_packet(sf_an_conn *restrict a, const sf_pkt *restrict p, sf_pinfo *re
 {
     const uint16_t flags = p->flags;
     if ((flags & (SF_TH_SYN | SF_TH_RST | SF_TH_ACK)) != SF_TH_ACK || !(a->cfl & SF_ANC_FAST) ||
-        p->status != SF_DEC_TCP || (p->ip_first_frag | p->nsack | p->ts_missing) || p->l4_caplen < 16 ||
-        p->hlen < 20 || opts_worth_scan(p))
+        p->status != SF_DEC_TCP || (p->nsack | p->ts_missing) || p->l4_caplen < 16 || p->hlen < 20 ||
+        opts_worth_scan(p))
         goto general;
     /* tcp.len: the seqnum stage's (pi->len, valid with pi->rel_valid) is
      * an_seglen's when the frame's wire length covers the captured bytes:
      * both then cut the IP length to the wire length past the same headers
-     * (l4 - l2 < caplen); else (or for text input) the general path */
+     * (l4 - l2 < caplen); else (or for text input) the general path.
+     * (rel_valid also rules out a first fragment: sf_seq_seglen) */
     if (!pi->rel_valid || !p->l2 || p->wirelen < p->caplen)
         goto general;
     const uint32_t seglen = pi->len;
@@ -704,7 +705,7 @@ void sf_an_packet(sf_an_conn *restrict a, const sf_pkt *restrict p, sf_pinfo *re
     F->window = window;
     F->lastack = ack;
     F->lastacktime = now;
-    F->last = (uint8_t)((fl & (SF_AN_KEEP_ALIVE | SF_AN_ZERO_WINDOW_PROBE)) >> LAST_SHIFT);
+    F->last = 0;       /* neither flag: not found here, nor on entry (sf_an_packet's contract) */
     /* after the analysis (dissect_tcp): an ACK ends is_first_ack */
     F->fl &= (uint8_t)~SF_ANF_FIRST_ACK;
 

@@ -85,7 +85,8 @@ void sf_an_init(sf_an_conn *a);
  * packet of the connection in capture order (also ones the analysis skips:
  * fragments, headers cut short; they still move the iRTT and window-scale
  * state as in Wireshark). Fills pi->analysis (ORed: a SF_AN_REUSED_PORTS
- * bit set by the engine beforehand is kept and counted), dup_ack_*,
+ * bit set by the engine beforehand, the only bit it may hold on entry, is
+ * kept and counted), dup_ack_*,
  * acks_frame, ack_rtt_ns, calc_window, win_scale, rel_sack, and updates
  * the totals in a->sum. The caller resets dup_ack_num, dup_ack_frame and
  * acks_frame to 0, ack_rtt_ns to -1 and rel_sack to zeros beforehand (as
