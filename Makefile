@@ -48,7 +48,7 @@ demo:
 check:
 	@sh mk/deps.sh test
 	@$(MAKE) -s synfin $(BUILD)/unit
-	@BUILD=$(BUILD) sh tests/run.sh normal
+	@BUILD=$(BUILD) SYNFIN=$(BUILD)/synfin sh tests/run.sh normal
 	@$(MAKE) -s clang-build
 	@$(MAKE) -s asan-check
 	@$(MAKE) -s -C tests/fuzz regress
@@ -58,8 +58,9 @@ clang-build:
 	@$(MAKE) -s BUILD=build/clang CC=clang build/clang/synfin build/clang/unit
 	@echo "clang build ok"
 
+# (the tests run $(BUILD)/synfin: ./synfin is whichever build was made last)
 test: synfin $(BUILD)/unit
-	@BUILD=$(BUILD) sh tests/run.sh normal
+	@BUILD=$(BUILD) SYNFIN=$(BUILD)/synfin sh tests/run.sh normal
 
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 asan-check:
