@@ -93,11 +93,10 @@ int main(int argc, char **argv)
     /* For the views that write text per packet (lines, json, verbose),
      * the text is written on a thread of its own, and for lines and verbose
      * files are read and decoded ahead on a third (issue 8;
-     * docs/performance.md). conns hands only its rows to a render thread.
-     * The other views run on this thread alone: handing packets between
-     * cores cost them about what it saved. SYNFIN_NO_THREAD=1 does
-     * everything on this one (for comparisons). Live capture stays on one
-     * thread. */
+     * docs/performance.md). The other views
+     * run on this thread alone: handing packets between cores cost them
+     * about what it saved. SYNFIN_NO_THREAD=1 does everything on this one
+     * (for comparisons). Live capture stays on one thread. */
     const char *nt = getenv("SYNFIN_NO_THREAD");
     sf_view vv = v;              /* what the engine calls: v, or v behind a render thread */
     sf_async *av = NULL;
