@@ -31,10 +31,6 @@ static int render_heavy(const char *view)
  * (render/async.h: sf_async_link.lean). */
 static int lean_view(const char *view) { return !strcmp(view, "json"); }
 
-/* Views whose packet callback does nothing: only their connection
- * records go to a render thread (render/async.h: sf_async_link.rows_only). */
-static int rows_view(const char *view) { return !strcmp(view, "conns"); }
-
 static int make_view(const sf_opts *o, sf_view *v, sf_out *out)
 {
     const char *n = o->view;
@@ -108,17 +104,17 @@ int main(int argc, char **argv)
     /* json reads a few fields of each packet: they travel with its record
      * (lean, render/async.h), and this thread reads and decodes itself --
      * cheaper than handing every decoded packet across cores twice. */
-    const int lean = lean_view(o.view), rows = rows_view(o.view);
-    if (!o.iface && !(nt && *nt && strcmp(nt, "0")) && (render_heavy(o.view) || rows) &&
-        (lean || rows || sf_source_read_ahead(src, ra_slots, (size_t)ra_bytes) == 0)) {
-        sf_async_link lk = { src, src_ticket, src_release, lean, rows };
-        if ((av = sf_view_async(&vv, &v, &out, &lk)) != NULL && !lean && !rows)
+    const int lean = lean_view(o.view);
+    if (!o.iface && !(nt && *nt && strcmp(nt, "0")) && render_heavy(o.view) &&
+        (lean || sf_source_read_ahead(src, ra_slots, (size_t)ra_bytes) == 0)) {
+        sf_async_link lk = { src, src_ticket, src_release, lean };
+        if ((av = sf_view_async(&vv, &v, &out, &lk)) != NULL && !lean)
             sf_source_defer_release(src, sf_async_kick, av);
     }
     sf_engine_cfg ec = { 0, 0 };
     sf_engine *e = sf_engine_new(&ec, &vv);
     if (!e) { fprintf(stderr, "synfin: out of memory\n"); return 1; }
-    if (av && !lean && !rows) sf_engine_pinfo_buf(e, sf_async_pinfo_buf, av);
+    if (av && !lean) sf_engine_pinfo_buf(e, sf_async_pinfo_buf, av);
 
     const sf_pkt *pkt;
     int64_t n = 0;

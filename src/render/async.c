@@ -18,7 +18,6 @@
  */
 
 #define A_SLOTS 4096u
-#define A_SLOTS_ROWS 1024u       /* rows_only: only connection records and the end */
 #define A_RELEASE_EVERY 16u
 #define A_PUBLISH_EVERY 16u      /* the engine publishes at least every this many entries */
 
@@ -101,7 +100,6 @@ struct sf_async {
     sf_out *out;
     sf_async_link link;
     aslot *slot;
-    uint64_t nslots;             /* A_SLOTS, or A_SLOTS_ROWS (a power of two) */
     char (*names)[2][SF_PKT_NAME_MAX];   /* lean: per slot, text input's host names */
     /* each side writes its own cache line: no line bounces per entry */
     _Alignas(64) _Atomic uint64_t published;   /* engine */
@@ -131,7 +129,7 @@ static __attribute__((noinline)) void wait_room(sf_async *a)
     pthread_mutex_lock(&a->m);
     for (;;) {
         atomic_store(&a->p_wait, 1);
-        if (a->head - atomic_load(&a->consumed) < a->nslots) break;
+        if (a->head - atomic_load(&a->consumed) < A_SLOTS) break;
         pthread_cond_wait(&a->cv_p, &a->m);
     }
     atomic_store(&a->p_wait, 0);
@@ -141,9 +139,9 @@ static __attribute__((noinline)) void wait_room(sf_async *a)
 /* The slot of the next entry, once there is room for it (inline: once a packet). */
 static inline aslot *claim(sf_async *a)
 {
-    if (__builtin_expect(a->head - atomic_load_explicit(&a->consumed, memory_order_acquire) >= a->nslots, 0))
+    if (__builtin_expect(a->head - atomic_load_explicit(&a->consumed, memory_order_acquire) >= A_SLOTS, 0))
         wait_room(a);
-    return &a->slot[a->head & (a->nslots - 1)];
+    return &a->slot[a->head & (A_SLOTS - 1)];
 }
 
 /* Publish the entries claimed so far; wake a sleeping render thread when
@@ -153,7 +151,7 @@ static inline aslot *claim(sf_async *a)
 static void publish(sf_async *a, int force)
 {
     atomic_store(&a->published, a->head);
-    if (atomic_load(&a->c_wait) && (force || a->head - atomic_load(&a->consumed) >= a->nslots / 2)) {
+    if (atomic_load(&a->c_wait) && (force || a->head - atomic_load(&a->consumed) >= A_SLOTS / 2)) {
         pthread_mutex_lock(&a->m);
         pthread_cond_signal(&a->cv_c);
         pthread_mutex_unlock(&a->m);
@@ -264,7 +262,7 @@ static void lean_put(sf_async *a, aslot *s, const sf_pkt *p, const sf_pinfo *pi)
 #define A_AHEAD 8u
 static inline void lean_prefetch(sf_async *a)
 {
-    const char *n = (const char *)&a->slot[(a->head + A_AHEAD) & (a->nslots - 1)];
+    const char *n = (const char *)&a->slot[(a->head + A_AHEAD) & (A_SLOTS - 1)];
     __builtin_prefetch(n, 1);
     __builtin_prefetch(n + 64, 1);
     __builtin_prefetch(n + 128, 1);
@@ -286,12 +284,6 @@ static void as_packet(void *self, const sf_pkt *pkt, const sf_pinfo *pi)
     s->u.p.ticket = a->link.ticket(a->link.ctx);
     if (pi && pi != &s->u.p.pi) copy_pinfo(&s->u.p.pi, pi);   /* built in place: no copy */
     push(a, 0);
-}
-
-/* rows_only: the view ignores packets (async.h) */
-static void as_packet_none(void *self, const sf_pkt *pkt, const sf_pinfo *pi)
-{
-    (void)self; (void)pkt; (void)pi;
 }
 
 sf_pinfo *sf_async_pinfo_buf(void *self)
@@ -366,7 +358,7 @@ static void give_back(sf_async *a, uint64_t upto, uint64_t ticket)
 {
     if (ticket > 1) a->link.release(a->link.ctx, ticket - 1);
     atomic_store(&a->consumed, upto);
-    if (atomic_load(&a->p_wait) && atomic_load(&a->published) - upto <= a->nslots / 2) {
+    if (atomic_load(&a->p_wait) && atomic_load(&a->published) - upto <= A_SLOTS / 2) {
         pthread_mutex_lock(&a->m);
         pthread_cond_signal(&a->cv_p);
         pthread_mutex_unlock(&a->m);
@@ -423,7 +415,7 @@ static void *render(void *arg)
                 pthread_mutex_unlock(&a->m);
             }
         }
-        aslot *s = &a->slot[idx & (a->nslots - 1)];
+        aslot *s = &a->slot[idx & (A_SLOTS - 1)];
         const sf_view *v = &a->inner;
         int end = 0;
         switch (s->kind) {
@@ -480,9 +472,8 @@ sf_async *sf_view_async(sf_view *outer, const sf_view *inner, sf_out *out, const
     a->inner = *inner;
     a->out = out;
     a->link = *link;
-    a->nslots = link->rows_only ? A_SLOTS_ROWS : A_SLOTS;
-    a->slot = aligned_alloc(64, a->nslots * sizeof *a->slot);
-    if (link->lean) a->names = malloc(a->nslots * sizeof *a->names);  /* pages touched by text input only */
+    a->slot = aligned_alloc(64, A_SLOTS * sizeof *a->slot);
+    if (link->lean) a->names = malloc(A_SLOTS * sizeof *a->names);  /* pages touched by text input only */
     sf_appinfo_none(&a->rpi.app);
     if (!a->slot || (link->lean && !a->names)) { free(a->slot); free(a->names); free(a); return NULL; }
     int ok = pthread_mutex_init(&a->m, NULL) == 0;
@@ -498,7 +489,7 @@ sf_async *sf_view_async(sf_view *outer, const sf_view *inner, sf_out *out, const
     }
     a->running = 1;
     outer->self = a;
-    outer->packet = link->rows_only ? as_packet_none : as_packet;
+    outer->packet = as_packet;
     outer->conn_end = as_conn_end;
     outer->finish = as_finish;
     outer->destroy = as_destroy;

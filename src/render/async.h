@@ -33,12 +33,6 @@ typedef struct sf_async_link {
      * 0 or their sf_appinfo_none value) unless a hello, an alert or an HTTP
      * header ended in the segment: then all of pi is copied. */
     int lean;
-    /* For a view whose packet callback does nothing (conns): packets are
-     * not handed over at all, only the connection records and the end (no
-     * read-ahead ring, no tickets); sf_async_pinfo_buf is not used. The
-     * engine's thread is left the tracking alone; the rows are formatted
-     * on the render thread. */
-    int rows_only;
 } sf_async_link;
 
 typedef struct sf_async sf_async;
