@@ -537,7 +537,7 @@ static sf_pinfo pkt_opt(seqctx *x, int dir, uint16_t flags, uint32_t seq, uint32
     p.ack = ack;
     p.win = win;
     p.wscale = -1;
-    memcpy(x->opt, opt, ol);
+    if (ol) memcpy(x->opt, opt, ol);   /* (opt may be NULL when ol is 0) */
     p.opt = ol ? x->opt : NULL;
     p.opt_len = ol;
     p.hlen = (uint16_t)(20 + ol);
