@@ -24,10 +24,12 @@ static void ctx_init(seqctx *x, uint32_t cisn, uint32_t sisn)
     x->isn[1] = sisn;
 }
 
-/* One packet: dir 0 = client->server; t in microseconds; ws = window-scale
- * option shift (-1 none); returns the per-packet result. */
-static sf_pinfo pkt_ws(seqctx *x, int dir, uint16_t flags, uint32_t seq, uint32_t ack, uint32_t len,
-                       uint16_t win, int64_t t_us, int ws)
+/* One packet: dir 0 = client->server; t in microseconds; the TCP options
+ * opt[0, ol) (copied into x->opt; opt may be NULL when ol is 0) and the
+ * window scale the decoder would have parsed from them (-1 none); returns
+ * the per-packet result. */
+static sf_pinfo pkt_full(seqctx *x, int dir, uint16_t flags, uint32_t seq, uint32_t ack, uint32_t len,
+                         uint16_t win, int64_t t_us, const uint8_t *opt, uint32_t ol, int wscale)
 {
     sf_pkt p;
     sf_pinfo pi;
@@ -43,15 +45,10 @@ static sf_pinfo pkt_ws(seqctx *x, int dir, uint16_t flags, uint32_t seq, uint32_
     p.seq = seq;
     p.ack = ack;
     p.win = win;
-    p.wscale = -1;
-    uint32_t ol = 0;
-    if (ws >= 0) {
-        x->opt[0] = 1; x->opt[1] = 3; x->opt[2] = 3; x->opt[3] = (uint8_t)ws;
-        ol = 4;
-        p.opt = x->opt;
-        p.opt_len = ol;
-        p.wscale = (int8_t)(ws > 14 ? 14 : ws);
-    }
+    p.wscale = (int8_t)wscale;
+    if (ol) memcpy(x->opt, opt, ol);
+    p.opt = ol ? x->opt : NULL;
+    p.opt_len = ol;
     p.hlen = (uint16_t)(20 + ol);
     p.l4_caplen = p.hlen;
     p.seg_len = p.hlen + len;
@@ -59,6 +56,15 @@ static sf_pinfo pkt_ws(seqctx *x, int dir, uint16_t flags, uint32_t seq, uint32_
     pi.dir = (uint8_t)dir;
     sf_an_packet(&x->a, &p, &pi, x->isn);
     return pi;
+}
+
+/* One packet with a window-scale option of shift ws (-1: no options). */
+static sf_pinfo pkt_ws(seqctx *x, int dir, uint16_t flags, uint32_t seq, uint32_t ack, uint32_t len,
+                       uint16_t win, int64_t t_us, int ws)
+{
+    const uint8_t o[4] = { 1, 3, 3, (uint8_t)ws };
+    return ws >= 0 ? pkt_full(x, dir, flags, seq, ack, len, win, t_us, o, 4, ws > 14 ? 14 : ws)
+                   : pkt_full(x, dir, flags, seq, ack, len, win, t_us, NULL, 0, -1);
 }
 
 static sf_pinfo pkt(seqctx *x, int dir, uint16_t flags, uint32_t seq, uint32_t ack, uint32_t len,
@@ -522,30 +528,7 @@ TEST(analysis_extra_sack_board)
 static sf_pinfo pkt_opt(seqctx *x, int dir, uint16_t flags, uint32_t seq, uint32_t ack, uint16_t win, int64_t t_us,
                         const uint8_t *opt, uint32_t ol)
 {
-    sf_pkt p;
-    sf_pinfo pi;
-    memset(&p, 0, sizeof p);
-    memset(&pi, 0, sizeof pi);
-    pi.ack_rtt_ns = -1;
-    p.frame = ++x->frame;
-    p.ts.sec = t_us / 1000000;
-    p.ts.nsec = (uint32_t)(t_us % 1000000) * 1000u;
-    p.ts.prec = 6;
-    p.status = SF_DEC_TCP;
-    p.flags = flags;
-    p.seq = seq;
-    p.ack = ack;
-    p.win = win;
-    p.wscale = -1;
-    if (ol) memcpy(x->opt, opt, ol);   /* (opt may be NULL when ol is 0) */
-    p.opt = ol ? x->opt : NULL;
-    p.opt_len = ol;
-    p.hlen = (uint16_t)(20 + ol);
-    p.l4_caplen = p.hlen;
-    p.seg_len = p.hlen;
-    pi.dir = (uint8_t)dir;
-    sf_an_packet(&x->a, &p, &pi, x->isn);
-    return pi;
+    return pkt_full(x, dir, flags, seq, ack, 0, win, t_us, opt, ol, -1);
 }
 
 TEST(analysis_syn_option_layouts)
