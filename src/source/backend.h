@@ -51,21 +51,9 @@ static inline int sf_backend_filter(pcap_t *p, int dlt, const char *filter, stru
 
 /* Deliver a captured frame: its time (nsec; td_usec, the microseconds
  * tcpdump prints, packet.h), lengths, and the decoded record (sf_decode
- * clears the rest; no memset needed). */
-static inline void sf_backend_frame_td(sf_pkt *out, int64_t sec, uint32_t nsec, int prec, uint32_t td_usec,
-                                       uint32_t caplen, uint32_t wirelen, int dlt, const uint8_t *data)
-{
-    out->ts.sec = sec;
-    out->ts.nsec = nsec;
-    out->ts.prec = (uint8_t)prec;
-    out->ts_td_usec = td_usec;
-    out->caplen = caplen;
-    out->wirelen = wirelen;
-    sf_decode(out, dlt, data);
-}
-
-/* The same with sf_decode_again when `again` (its promise: *out holds what
- * a backend's decode left in it last, untouched since). */
+ * clears the rest; no memset needed) -- with sf_decode_again when `again`
+ * (its promise: *out holds what a backend's decode left in it last,
+ * untouched since). */
 static inline void sf_backend_frame_td_again(sf_pkt *out, int64_t sec, uint32_t nsec, int prec, uint32_t td_usec,
                                              uint32_t caplen, uint32_t wirelen, int dlt, const uint8_t *data,
                                              int again)
@@ -78,6 +66,13 @@ static inline void sf_backend_frame_td_again(sf_pkt *out, int64_t sec, uint32_t 
     out->wirelen = wirelen;
     if (again) sf_decode_again(out, dlt, data);
     else sf_decode(out, dlt, data);
+}
+
+/* The same with sf_decode always. */
+static inline void sf_backend_frame_td(sf_pkt *out, int64_t sec, uint32_t nsec, int prec, uint32_t td_usec,
+                                       uint32_t caplen, uint32_t wirelen, int dlt, const uint8_t *data)
+{
+    sf_backend_frame_td_again(out, sec, nsec, prec, td_usec, caplen, wirelen, dlt, data, 0);
 }
 
 /* The same from frac_ns (nanoseconds, or a broken file's out-of-range
