@@ -241,20 +241,26 @@ static inline unsigned len8(const char *s)
 #endif
 }
 
+/* "%-Ws " of the n-byte string s ("-" if n is 0), whose field holds cap
+ * bytes: the whole field is copied and w + 2 blanks laid after the string
+ * (the row's reserve has room), so no length decides a branch. */
+static inline char *col_short(char *q, const char *s, unsigned n, unsigned cap, unsigned w)
+{
+    if (n == 0) {
+        memset(q, ' ', w + 2);
+        *q = '-';
+        return q + w + 1;
+    }
+    memcpy(q, s, cap);
+    memset(q + n, ' ', w + 2);
+    return q + (n > w ? n : w) + 1;
+}
+
 /* "%-6s " of the Zeek state ("-" if empty) */
 static inline char *col_zstate(char *q, const char st[8])
 {
     unsigned n = len8(st);
-    if (n == 8)
-        return col_ls(q, st, 6, 1);
-    if (n == 0) {
-        memset(q, ' ', 8);
-        *q = '-';
-        return q + 7;
-    }
-    memcpy(q, st, 8);
-    memset(q + n, ' ', 8);
-    return q + (n > 6 ? n : 6) + 1;
+    return n == 8 ? col_ls(q, st, 6, 1) : col_short(q, st, n, 8, 6);
 }
 
 /* "%-14s " of the Zeek history (at most 24 bytes; "-" if empty) */
@@ -263,14 +269,7 @@ static inline char *col_hist(char *q, const char h[24])
     unsigned n = len8(h);
     if (n == 8 && (n += len8(h + 8)) == 16)
         n += len8(h + 16);
-    if (n == 0) {
-        memset(q, ' ', 16);
-        *q = '-';
-        return q + 15;
-    }
-    memcpy(q, h, 24);
-    memset(q + n, ' ', 16);
-    return q + (n > 14 ? n : 14) + 1;
+    return col_short(q, h, n, 24, 14);
 }
 
 /* The app column and the end of the line written in place when it is one
