@@ -165,13 +165,32 @@ char *sf_fmt_u64_pad(char *q, uint64_t v, int width)
     return q + n;
 }
 
-/* sf_fmt_dur's "%.1fms" of ns/1e6 and "%.2fs" of ns/1e9 are ns/unit rounded
- * (unit = 10^5, 10^7), in units of the last decimal. The double's own
- * rounding error (< 2^-53 relative) can only matter at an exact half,
- * rem == unit/2: that case (one value in `unit`) is left to printf on the
- * same double. */
+/* "%.<d>f" (d = 1 or 2) of a value that is ns/(unit * 10^d): ns/unit
+ * rounded, in units of the last decimal (sf_fmt_dur's "%.1fms", unit
+ * 10^5, and "%.2fs", unit 10^7). The double's own rounding error (< 2^-53
+ * relative) can only matter at an exact half, rem == unit/2: that case
+ * (one value in `unit`) is left to printf on the same double: NULL then.
+ * Inline: unit and d are constants at each call. */
+static inline char *dur_fixed(char *q, uint64_t ns, uint64_t unit, unsigned d)
+{
+    uint64_t r = ns / unit, rem = ns - r * unit;
+    if (2 * rem == unit)
+        return NULL;
+    const uint32_t v = (uint32_t)(r + (2 * rem > unit));   /* < 360001 in sf_fmt_dur's ranges */
+    q = sf_fmt_u32_wide_inl(q, v / (d == 1 ? 10u : 100u));  /* (room 16 of the 32) */
+    *q++ = '.';
+    if (d == 1) {
+        *q++ = (char)('0' + v % 10u);
+    } else {
+        memcpy(q, sf_fmt_digits2 + 2 * (v % 100u), 2);
+        q += 2;
+    }
+    return q;
+}
+
 char *sf_fmt_dur(char *q, int64_t ns)
 {
+    char *e;
     if (ns < 0) {
         *q = '-';
         return q + 1;
@@ -182,28 +201,16 @@ char *sf_fmt_dur(char *q, int64_t ns)
         return q + 2;
     }
     if (ns < 1000000000LL) {
-        /* "%.1fms": ns / 10^5 rounded, the exact half left to printf */
-        uint32_t v = (uint32_t)ns, r = v / 100000u, rem = v - r * 100000u;
-        if (2 * rem == 100000u)
+        if (!(e = dur_fixed(q, (uint64_t)ns, 100000u, 1)))
             return q + snprintf(q, SF_FMT_DUR_MAX, "%.1fms", (double)ns / 1e6);
-        r += 2 * rem > 100000u;
-        q = sf_fmt_u32_wide_inl(q, r / 10u);
-        q[0] = '.';
-        q[1] = (char)('0' + r % 10u);
-        memcpy(q + 2, "ms", 2);
-        return q + 4;
+        memcpy(e, "ms", 2);
+        return e + 2;
     }
     if (ns < 3600LL * 1000000000LL) {
-        /* "%.2fs": ns / 10^7 rounded (< 360001) */
-        uint64_t r64 = (uint64_t)ns / 10000000u, rem = (uint64_t)ns - r64 * 10000000u;
-        if (2 * rem == 10000000u)
+        if (!(e = dur_fixed(q, (uint64_t)ns, 10000000u, 2)))
             return q + snprintf(q, SF_FMT_DUR_MAX, "%.2fs", (double)ns / 1e9);
-        uint32_t r = (uint32_t)r64 + (2 * rem > 10000000u);
-        q = sf_fmt_u32_wide_inl(q, r / 100u);
-        q[0] = '.';
-        memcpy(q + 1, sf_fmt_digits2 + 2 * (r % 100u), 2);
-        q[3] = 's';
-        return q + 4;
+        *e = 's';
+        return e + 1;
     }
     uint64_t s = (uint64_t)ns / 1000000000u;
     q = sf_fmt_u64(q, s / 3600);
