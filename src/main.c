@@ -20,6 +20,7 @@
 /* The render thread releases the source's records (render/async.h). */
 static uint64_t src_ticket(void *ctx) { return sf_source_ticket(ctx); }
 static void src_release(void *ctx, uint64_t t) { sf_source_release(ctx, t); }
+static void src_page_work(void *ctx) { sf_source_page_work(ctx); }
 
 /* Views whose per-packet text is worth a thread of its own. */
 static int render_heavy(const char *view)
@@ -107,9 +108,13 @@ int main(int argc, char **argv)
     const int lean = lean_view(o.view);
     if (!o.iface && !(nt && *nt && strcmp(nt, "0")) && render_heavy(o.view) &&
         (lean || sf_source_read_ahead(src, ra_slots, (size_t)ra_bytes) == 0)) {
-        sf_async_link lk = { src, src_ticket, src_release, lean };
+        /* lean: the render thread also pages the mapped file for this one
+         * (faults ahead, releases behind: source/paging.h) */
+        const int paged = lean && sf_source_page_elsewhere(src, 1) == 0;
+        sf_async_link lk = { src, src_ticket, src_release, lean, paged ? src_page_work : NULL };
         if ((av = sf_view_async(&vv, &v, &out, &lk)) != NULL && !lean)
             sf_source_defer_release(src, sf_async_kick, av);
+        if (!av && paged) sf_source_page_elsewhere(src, 0);
     }
     sf_engine_cfg ec = { 0, 0 };
     sf_engine *e = sf_engine_new(&ec, &vv);

@@ -353,9 +353,10 @@ void sf_async_kick(void *self)
 /* Hand entries [0, upto) back, and the source's packets before the one
  * with `ticket` (rendered last: the engine may still be reading it after
  * its packet callback); wake the engine if it waits and half the ring is
- * free. */
+ * free. The source's paging is done here too (link.page_work). */
 static void give_back(sf_async *a, uint64_t upto, uint64_t ticket)
 {
+    if (a->link.page_work) a->link.page_work(a->link.ctx);
     if (ticket > 1) a->link.release(a->link.ctx, ticket - 1);
     atomic_store(&a->consumed, upto);
     if (atomic_load(&a->p_wait) && atomic_load(&a->published) - upto <= A_SLOTS / 2) {

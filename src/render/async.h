@@ -33,6 +33,11 @@ typedef struct sf_async_link {
      * 0 or their sf_appinfo_none value) unless a hello, an alert or an HTTP
      * header ended in the segment: then all of pi is copied. */
     int lean;
+    /* Optional (NULL = none): the render thread calls it from time to time
+     * (every 16 entries it gives back, and before it sleeps) for the
+     * source's paging (sf_source_page_work); it must be cheap when there
+     * is nothing to do and never wait for the engine thread. */
+    void (*page_work)(void *ctx);
 } sf_async_link;
 
 typedef struct sf_async sf_async;

@@ -4,6 +4,7 @@
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include "source.h"
+#include "paging.h"
 #include "../decode/decode.h"
 
 /* One open input. source.c owns the sequencing across inputs (frame
@@ -35,6 +36,11 @@ typedef struct sf_backend {
      * it last, untouched since (it may decode with sf_decode_again).
      * source.c calls it only for a backend that also gives consumed. */
     int (*next_quick)(void *st, sf_pkt *out, int again);
+    /* Optional (NULL = the backend pages nothing; additive, session 7): a
+     * backend reading a mapped file hands its paging to pg's thread
+     * (paging.h), or takes it back with pg NULL. Called from the reading
+     * thread; pg outlives the backend or a later call with NULL. */
+    void (*set_paging)(void *st, sf_paging *pg);
 } sf_backend;
 
 /* Compile a BPF filter for the capture backends (pcapfile.c, pcapmmap.c)

@@ -38,6 +38,7 @@ typedef struct pm_state {
     size_t page;
     const uint8_t *fast_until; /* pm_next_host may read records starting before this
                               * (the next release point; map while a warning waits) */
+    sf_paging *pg;           /* another thread pages the mapping (pm_set_paging), or NULL */
 } pm_state;
 
 /* Mapped pages count in the process's RSS although they are the page
@@ -50,6 +51,10 @@ static void release_behind(pm_state *s)
     size_t at = (size_t)(s->cur.p - s->map);
     if (at - s->released < PM_RELEASE_STEP) return;
     size_t upto = at & ~(s->page - 1);
+    if (s->pg) {                 /* another thread releases it */
+        if (upto > s->released) sf_paging_done_upto(s->pg, s->released = upto);
+        return;
+    }
     if (upto > s->released && madvise((void *)(s->map + s->released), upto - s->released, MADV_DONTNEED) == 0)
         s->released = upto;
 }
@@ -199,9 +204,23 @@ static void pm_close(void *st)
     if (!s) return;
     if (s->have_prog) pcap_freecode(&s->prog);
     if (s->dead) pcap_close(s->dead);
+    if (s->pg) sf_paging_detach(s->pg);   /* no other thread touches the mapping now */
     if (s->map) munmap((void *)s->map, s->size);
     if (s->f) fclose(s->f);
     free(s);
+}
+
+/* sf_backend.set_paging: release_behind hands its work to pg's thread. */
+static void pm_set_paging(void *st, sf_paging *pg)
+{
+    pm_state *s = st;
+    if (s->pg) {
+        sf_paging_detach(s->pg);
+        if (!pg && s->released)      /* what that thread may not have released yet */
+            madvise((void *)s->map, s->released, MADV_DONTNEED);
+    }
+    s->pg = pg;
+    if (pg) sf_paging_attach(pg, s->map, s->size, s->released);
 }
 
 int sf_pcapmmap_open(FILE *f, const char *filter, sf_backend *b, char *err, size_t errlen)
@@ -266,5 +285,6 @@ int sf_pcapmmap_open(FILE *f, const char *filter, sf_backend *b, char *err, size
     b->close = pm_close;
     b->consumed = &s->nread;
     b->resumable = pm_resumable;
+    b->set_paging = pm_set_paging;
     return 0;
 }

@@ -31,6 +31,7 @@ struct sf_source {
     int single;              /* built by sf_source_from_backend */
     sf_pipe *pipe;           /* read ahead on a thread (sf_source_read_ahead), or NULL */
     sf_pkt own;              /* sf_source_next_ref's record when reading directly */
+    sf_paging *paging;       /* another thread pages mapped files (sf_source_page_elsewhere), or NULL */
 };
 
 /* ---- a stream that replays the peeked bytes, then reads on (non-seekable inputs) ---- */
@@ -195,6 +196,7 @@ static int open_input(sf_source *s, const char *path)
     s->quick = s->cur.consumed ? s->cur.next_quick : NULL;
     s->delivered = 0;
     s->cur_counted = 0;
+    if (s->paging && s->cur.set_paging) s->cur.set_paging(s->cur.st, s->paging);
     return 0;
 }
 
@@ -380,6 +382,27 @@ int sf_source_defer_release(sf_source *s, void (*on_wait)(void *), void *ctx)
     return 0;
 }
 
+int sf_source_page_elsewhere(sf_source *s, int on)
+{
+    if (on) {
+        if (s->paging) return 0;
+        if (s->pipe || s->single) return -1;   /* read on a thread of its own, or live */
+        if (!(s->paging = sf_paging_new())) return -1;
+        if (s->have_cur && s->cur.set_paging) s->cur.set_paging(s->cur.st, s->paging);
+        return 0;
+    }
+    if (!s->paging) return 0;
+    if (s->have_cur && s->cur.set_paging) s->cur.set_paging(s->cur.st, NULL);
+    sf_paging_free(s->paging);
+    s->paging = NULL;
+    return 0;
+}
+
+void sf_source_page_work(sf_source *s)
+{
+    if (s->paging) sf_paging_work(s->paging);
+}
+
 uint64_t sf_source_ticket(const sf_source *s) { return s->pipe ? sf_pipe_ticket(s->pipe) : 0; }
 
 void sf_source_release(sf_source *s, uint64_t ticket)
@@ -393,6 +416,7 @@ void sf_source_close(sf_source *s)
     sf_pipe_stop(s->pipe);               /* the thread is done with s before anything is freed */
     s->pipe = NULL;
     end_current(s);
+    sf_paging_free(s->paging);           /* (end_current detached it) */
     free(s->filter);
     free(s);
 }

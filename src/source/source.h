@@ -53,6 +53,19 @@ int sf_source_read_ahead(sf_source *s, unsigned slots, size_t arena);
  * before sf_source_next_ref sleeps for want of records it calls
  * on_wait(ctx): the holder must then get on with releasing them. */
 int sf_source_defer_release(sf_source *s, void (*on_wait)(void *), void *ctx);
+
+/* A file read through the mmap reader is paged in ahead of the reader and
+ * released behind it by another thread (source/paging.h), which calls
+ * sf_source_page_work from time to time; the reading thread then takes no
+ * page faults and makes no madvise calls (issue 8: json's render thread
+ * does it for the engine thread). on = 1 (0; -1 with read-ahead, for a
+ * live source, or out of memory) before that thread starts; on = 0 takes
+ * it back (0), with no other thread calling sf_source_page_work. Other
+ * inputs (libpcap, text) are unaffected. */
+int sf_source_page_elsewhere(sf_source *s, int on);
+/* The other thread: do what paging work there is (cheap when none; never
+ * waits for the reader). */
+void sf_source_page_work(sf_source *s);
 uint64_t sf_source_ticket(const sf_source *s);
 void sf_source_release(sf_source *s, uint64_t ticket);
 

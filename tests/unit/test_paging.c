@@ -1,0 +1,119 @@
+/* \summary: unit tests of paging a mapped file from another thread: what is mapped in and released, when */
+#include "t.h"
+#include "../../src/source/paging.h"
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+/* The resident size, in KiB, of the mapping that starts at `at`, from
+ * /proc/self/smaps; -1 if not found. */
+static long rss_kib(const void *at)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    if (!f) return -1;
+    char line[512];
+    int in = 0;
+    long kib = -1;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') == line + strcspn(line, "-")) {
+            in = lo == (unsigned long)at;
+            continue;
+        }
+        if (in && sscanf(line, "Rss: %ld kB", &kib) == 1) break;
+    }
+    fclose(f);
+    return kib;
+}
+
+#define MIB (1L << 20)
+
+/* A 24 MiB file, mapped the way the mmap reader maps it. */
+static const uint8_t *map_file(size_t *size)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/sf_test_paging_%d.bin", (int)getpid());
+    FILE *o = fopen(path, "wb+");
+    if (!o) return NULL;
+    static char chunk[1 << 16];
+    memset(chunk, 'x', sizeof chunk);
+    for (int i = 0; i < 24 * 16; i++) fwrite(chunk, 1, sizeof chunk, o);
+    fflush(o);
+    *size = (size_t)24 * MIB;
+    void *m = mmap(NULL, *size, PROT_READ, MAP_PRIVATE, fileno(o), 0);
+    fclose(o);
+    unlink(path);
+    return m == MAP_FAILED ? NULL : m;
+}
+
+TEST(paging_maps_ahead_and_releases_behind)
+{
+    size_t size;
+    const uint8_t *m = map_file(&size);
+    T_CHECK(m != NULL);
+    if (!m) return;
+    sf_paging *pg = sf_paging_new();
+    T_CHECK(pg != NULL);
+    if (!pg) return;
+    T_EQ_INT(rss_kib(m), 0);                      /* nothing touched yet */
+    sf_paging_attach(pg, m, size, 0);
+    sf_paging_work(pg);
+#ifdef MADV_POPULATE_READ
+    T_EQ_INT(rss_kib(m), SF_PAGING_AHEAD / 1024);  /* [0, 8 MiB) mapped in */
+#endif
+    sf_paging_done_upto(pg, 4 * MIB);
+    sf_paging_work(pg);                           /* [0, 4) out, [4, 12) in */
+#ifdef MADV_POPULATE_READ
+    T_EQ_INT(rss_kib(m), SF_PAGING_AHEAD / 1024);
+    T_EQ_INT(pg->pop, 12 * MIB);
+#endif
+    T_EQ_INT(pg->rel, 4 * MIB);
+    /* the reader has not moved: nothing to do, and nothing done */
+    volatile uint8_t touch = m[20 * MIB];         /* (a page outside the window, faulted in here) */
+    (void)touch;
+    long before = rss_kib(m);
+    sf_paging_work(pg);
+    T_EQ_INT(rss_kib(m), before);
+    /* the window stops at the end of the file */
+    sf_paging_done_upto(pg, 20 * MIB);
+    sf_paging_work(pg);
+    T_EQ_INT(pg->rel, 20 * MIB);
+    T_EQ_INT(pg->pop, 24 * MIB);
+#ifdef MADV_POPULATE_READ
+    T_EQ_INT(rss_kib(m), 4 * 1024);
+#endif
+    sf_paging_detach(pg);
+    munmap((void *)m, size);
+    sf_paging_free(pg);
+}
+
+TEST(paging_never_waits_and_forgets_a_detached_map)
+{
+    size_t size;
+    const uint8_t *m = map_file(&size);
+    T_CHECK(m != NULL);
+    if (!m) return;
+    sf_paging *pg = sf_paging_new();
+    if (!pg) { T_CHECK(pg != NULL); return; }
+    sf_paging_attach(pg, m, size, 2 * MIB);       /* the reader had released [0, 2) itself */
+    T_EQ_INT(pg->rel, 2 * MIB);
+    /* the reader holds the lock (attaching the next file): work gives up at once */
+    pthread_mutex_lock(&pg->m);
+    sf_paging_work(pg);
+    pthread_mutex_unlock(&pg->m);
+    T_EQ_INT(pg->pop, 2 * MIB);
+    T_EQ_INT(rss_kib(m), 0);
+    /* ... and does it the next time */
+    sf_paging_work(pg);
+#ifdef MADV_POPULATE_READ
+    T_EQ_INT(pg->pop, 10 * MIB);
+    T_EQ_INT(rss_kib(m), SF_PAGING_AHEAD / 1024);
+#endif
+    /* detached (the reader unmaps next): work must not touch the mapping */
+    sf_paging_detach(pg);
+    munmap((void *)m, size);
+    sf_paging_done_upto(pg, 6 * MIB);
+    sf_paging_work(pg);                           /* (would fault or fail on the unmapped range) */
+    T_EQ_INT(pg->rel, 2 * MIB);
+    sf_paging_free(pg);
+}
