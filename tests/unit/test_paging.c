@@ -46,15 +46,23 @@ static const uint8_t *map_file(size_t *size)
     return m == MAP_FAILED ? NULL : m;
 }
 
+/* The file mapped and a new sf_paging in *pg; NULL (a failed check, nothing
+ * left to free) if either could not be made. */
+static const uint8_t *setup(size_t *size, sf_paging **pg)
+{
+    const uint8_t *m = map_file(size);
+    *pg = m ? sf_paging_new() : NULL;
+    T_CHECK(m != NULL && *pg != NULL);
+    if (m && !*pg) munmap((void *)m, *size);
+    return *pg ? m : NULL;
+}
+
 TEST(paging_maps_ahead_and_releases_behind)
 {
     size_t size;
-    const uint8_t *m = map_file(&size);
-    T_CHECK(m != NULL);
+    sf_paging *pg;
+    const uint8_t *m = setup(&size, &pg);
     if (!m) return;
-    sf_paging *pg = sf_paging_new();
-    T_CHECK(pg != NULL);
-    if (!pg) return;
     T_EQ_INT(rss_kib(m), 0);                      /* nothing touched yet */
     sf_paging_attach(pg, m, size, 0);
     sf_paging_work(pg);
@@ -90,11 +98,9 @@ TEST(paging_maps_ahead_and_releases_behind)
 TEST(paging_never_waits_and_forgets_a_detached_map)
 {
     size_t size;
-    const uint8_t *m = map_file(&size);
-    T_CHECK(m != NULL);
+    sf_paging *pg;
+    const uint8_t *m = setup(&size, &pg);
     if (!m) return;
-    sf_paging *pg = sf_paging_new();
-    if (!pg) { T_CHECK(pg != NULL); return; }
     sf_paging_attach(pg, m, size, 2 * MIB);       /* the reader had released [0, 2) itself */
     T_EQ_INT(pg->rel, 2 * MIB);
     /* the reader holds the lock (attaching the next file): work gives up at once */
