@@ -116,6 +116,7 @@ struct sf_async {
     /* render thread: lean entries are unpacked here (fields not copied stay 0) */
     _Alignas(64) sf_pkt rp;
     sf_pinfo rpi;
+    uint8_t rpi_kind;            /* the lean kind whose app part rpi holds (0: none yet) */
 };
 
 /* ---- engine side ---- */
@@ -256,25 +257,11 @@ static void lean_put(sf_async *a, aslot *s, const sf_pkt *p, const sf_pinfo *pi)
     s->u.l.len = pi->len;
 }
 
-/* Ask for the lines a lean entry writes (A_AHEAD slots ahead) before
- * they are written: they come from the render thread's core, and a
- * store that waits for that stalls the engine. */
-#define A_AHEAD 8u
-static inline void lean_prefetch(sf_async *a)
-{
-    const char *n = (const char *)&a->slot[(a->head + A_AHEAD) & (A_SLOTS - 1)];
-    __builtin_prefetch(n, 1);
-    __builtin_prefetch(n + 64, 1);
-    __builtin_prefetch(n + 128, 1);
-    __builtin_prefetch(n + 192, 1);
-}
-
 static void as_packet(void *self, const sf_pkt *pkt, const sf_pinfo *pi)
 {
     sf_async *a = self;
     aslot *s = claim(a);
     if (a->link.lean) {
-        lean_prefetch(a);                /* (a fifth line, for A_LEAN_TLS, is not asked for) */
         lean_put(a, s, pkt, pi);
         push(a, 0);
         return;
@@ -384,9 +371,14 @@ static const sf_pkt *lean_get(sf_async *a, const aslot *s)
     copy16(&a->rpi, s->u.l.core, A_PI_CORE);
     a->rpi.len = s->u.l.len;
     /* the app part as sf_app_segment leaves it when nothing ended in the
-     * segment (what lean_put tested), with the kind's proto */
+     * segment (what lean_put tested), with the kind's proto; only rpi_kind's
+     * entries write it, so after one of the same kind it is so already but
+     * for a TLS entry's first bytes */
     sf_appinfo *ap = &a->rpi.app;
-    sf_app_segment_over(ap, s->kind == A_LEAN_TLS ? SF_APP_TLS : s->kind == A_LEAN_HTTP0 ? SF_APP_HTTP : SF_APP_NONE);
+    if (s->kind != a->rpi_kind) {
+        sf_app_segment_over(ap, s->kind == A_LEAN_TLS ? SF_APP_TLS : s->kind == A_LEAN_HTTP0 ? SF_APP_HTTP : SF_APP_NONE);
+        a->rpi_kind = s->kind;
+    }
     if (s->kind == A_LEAN_TLS)
         copy16(ap, s->u.l.tls, A_TLS_SMALL);   /* proto, nrec, rec[0..2) */
     return p;
