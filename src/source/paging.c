@@ -30,6 +30,7 @@ void sf_paging_attach(sf_paging *pg, const uint8_t *map, size_t size, size_t don
     pg->map = map;
     pg->size = size;
     pg->rel = pg->pop = done;
+    atomic_store(&pg->rel_seen, done);
 #ifdef MADV_POPULATE_READ
     pg->populate = 1;
 #else
@@ -47,6 +48,27 @@ void sf_paging_detach(sf_paging *pg)
     pthread_mutex_unlock(&pg->m);
 }
 
+/* Release [rel, pos) (the lock held, a mapping attached). */
+static void release_locked(sf_paging *pg, size_t pos)
+{
+    if (pos > pg->rel && madvise((void *)(pg->map + pg->rel), pos - pg->rel, MADV_DONTNEED) == 0) {
+        pg->rel = pos;
+        atomic_store_explicit(&pg->rel_seen, pos, memory_order_relaxed);
+    }
+}
+
+void sf_paging_done_upto(sf_paging *pg, size_t upto)
+{
+    atomic_store_explicit(&pg->pos, upto, memory_order_release);
+    if (upto - atomic_load_explicit(&pg->rel_seen, memory_order_relaxed) <= SF_PAGING_LAG) return;
+    /* the other thread lags (asleep, or busy with other work), or holds the
+     * lock for its own work on the window: wait for that (a few madvise
+     * calls at most) rather than read on and map more */
+    pthread_mutex_lock(&pg->m);
+    if (pg->map) release_locked(pg, upto);
+    pthread_mutex_unlock(&pg->m);
+}
+
 void sf_paging_work(sf_paging *pg)
 {
     size_t pos = atomic_load_explicit(&pg->pos, memory_order_acquire);
@@ -54,8 +76,7 @@ void sf_paging_work(sf_paging *pg)
     if (pthread_mutex_trylock(&pg->m) != 0) return;   /* the reader (de)attaches: next time */
     pos = atomic_load_explicit(&pg->pos, memory_order_acquire);   /* (attach may have reset it) */
     if (pg->map) {
-        if (pos > pg->rel && madvise((void *)(pg->map + pg->rel), pos - pg->rel, MADV_DONTNEED) == 0)
-            pg->rel = pos;
+        release_locked(pg, pos);
         if (pg->pop < pos) pg->pop = pos;
 #ifdef MADV_POPULATE_READ
         const size_t want = pg->size - pos < SF_PAGING_AHEAD ? pg->size : pos + SF_PAGING_AHEAD;

@@ -111,5 +111,50 @@ for cap in caps[::3]:
         check(a == b, "%s %s with a tiny read-ahead ring (8 records)" % (v, cap))
         runs += 1
 
+# json's render thread pages the mapped file for the engine (src/source/paging.c):
+# it must also release what is behind, so that a file far larger than the
+# window (8 MiB ahead) leaves the peak RSS flat. A 96 MiB capture of 60 KB
+# segments; held whole, its pages alone would be 96 MiB of RSS.
+# A child's ru_maxrss counts the process it was forked from, before its exec:
+# here this Python, grown large by now. So a fresh, small Python starts synfin
+# and reports its exit status and peak RSS.
+MEASURE = ("import os, subprocess, sys\n"
+           "p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)\n"
+           "_, st, ru = os.wait4(p.pid, 0)\n"
+           "print(os.waitstatus_to_exitcode(st), ru.ru_maxrss)\n")
+
+
+def peak_rss_kib(args, extra):
+    env = dict(os.environ, TZ="UTC", **extra)
+    r = subprocess.run([sys.executable, "-c", MEASURE, SYNFIN] + args, env=env,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+    try:
+        rc, kib = (int(x) for x in r.stdout.split())
+    except ValueError:
+        return -1, 0, r.stderr
+    return rc, kib, r.stderr
+
+
+if not ASAN:                             # (ASan's shadow memory makes RSS meaningless here)
+    import pcapgen                       # noqa: E402
+    with tempfile.TemporaryDirectory() as d:
+        big = os.path.join(d, "big.pcap")
+        with open(big, "wb") as f:
+            w = pcapgen.PcapWriter(f)
+            c, s_ = "10.0.0.1", "10.0.0.2"
+            w.tcp(1.0, c, 40000, s_, 80, 1000, 0, pcapgen.SYN)
+            w.tcp(1.001, s_, 80, c, 40000, 5000, 1001, pcapgen.SYN | pcapgen.ACK)
+            w.tcp(1.002, c, 40000, s_, 80, 1001, 5001, pcapgen.ACK)
+            seq = 1001
+            for i in range(1680):        # 1680 x ~60 KB = 96 MiB
+                w.tcp(1.01 + i * 0.0001, c, 40000, s_, 80, seq, 5001, pcapgen.ACK | pcapgen.PSH, payload_len=60000)
+                seq += 60000
+        size_mib = os.path.getsize(big) >> 20
+        for extra, what in (({}, "threads (the render thread pages)"), ({"SYNFIN_NO_THREAD": "1"}, "one thread")):
+            rc, kib, err = peak_rss_kib(["json", big], extra)
+            check(rc == 0 and kib < 40 * 1024,
+                  "json on a %d MiB capture, %s: peak RSS %d KiB < 40 MiB (exit %d, %r)" % (size_mib, what, kib, rc, err[:200]))
+            runs += 1
+
 print("%d runs compared (views: %s)" % (runs, ", ".join(" ".join(v) or "lines" for v in VIEWS)))
 T.finish()

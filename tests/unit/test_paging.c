@@ -123,3 +123,69 @@ TEST(paging_never_waits_and_forgets_a_detached_map)
     T_EQ_INT(pg->rel, 2 * MIB);
     sf_paging_free(pg);
 }
+
+TEST(paging_reader_releases_what_lags)
+{
+    size_t size;
+    sf_paging *pg;
+    const uint8_t *m = setup(&size, &pg);
+    if (!m) return;
+    sf_paging_attach(pg, m, size, 0);
+    for (size_t o = 0; o < 16 * MIB; o += 4096) {   /* the reader faults [0, 16) in itself */
+        volatile uint8_t x = m[o];
+        (void)x;
+    }
+    T_EQ_INT(rss_kib(m), 16 * 1024);
+    /* the other thread does not come: up to SF_PAGING_LAG waits for it */
+    sf_paging_done_upto(pg, SF_PAGING_LAG);
+    T_EQ_INT(pg->rel, 0);
+    T_EQ_INT(rss_kib(m), 16 * 1024);
+    /* more: the reader releases it itself */
+    sf_paging_done_upto(pg, SF_PAGING_LAG + MIB);
+    T_EQ_INT(pg->rel, SF_PAGING_LAG + MIB);
+    T_EQ_INT(rss_kib(m), 16 * 1024 - (long)(SF_PAGING_LAG + MIB) / 1024);
+    /* within the lag again: left to the other thread, which releases it */
+    sf_paging_done_upto(pg, 2 * SF_PAGING_LAG);
+    T_EQ_INT(pg->rel, SF_PAGING_LAG + MIB);
+    sf_paging_work(pg);
+    T_EQ_INT(pg->rel, 2 * SF_PAGING_LAG);
+    sf_paging_detach(pg);
+    munmap((void *)m, size);
+    sf_paging_free(pg);
+}
+
+static _Atomic int holder_has_lock;
+static void *hold_lock(void *arg)
+{
+    sf_paging *pg = arg;
+    pthread_mutex_lock(&pg->m);
+    atomic_store(&holder_has_lock, 1);
+    usleep(20000);                                /* the other thread's work, taking a while */
+    pthread_mutex_unlock(&pg->m);
+    return NULL;
+}
+
+TEST(paging_reader_waits_out_the_other_threads_work)
+{
+    size_t size;
+    sf_paging *pg;
+    const uint8_t *m = setup(&size, &pg);
+    if (!m) return;
+    sf_paging_attach(pg, m, size, 0);
+    atomic_store(&holder_has_lock, 0);
+    pthread_t th;
+    if (pthread_create(&th, NULL, hold_lock, pg) != 0) {
+        T_CHECK(0);
+    } else {
+        while (!atomic_load(&holder_has_lock))
+            usleep(100);
+        /* lagging by more than SF_PAGING_LAG while the lock is held: the
+         * reader must not read on with it all mapped; it waits, then releases */
+        sf_paging_done_upto(pg, SF_PAGING_LAG + 2 * MIB);
+        T_EQ_INT(pg->rel, SF_PAGING_LAG + 2 * MIB);
+        pthread_join(th, NULL);
+    }
+    sf_paging_detach(pg);
+    munmap((void *)m, size);
+    sf_paging_free(pg);
+}
