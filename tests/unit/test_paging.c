@@ -16,7 +16,7 @@ static long rss_kib(const void *at)
     long kib = -1;
     while (fgets(line, sizeof line, f)) {
         unsigned long lo, hi;
-        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') == line + strcspn(line, "-")) {
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) {   /* a mapping's first line ("Rss:" is not hex) */
             in = lo == (unsigned long)at;
             continue;
         }
@@ -57,6 +57,14 @@ static const uint8_t *setup(size_t *size, sf_paging **pg)
     return *pg ? m : NULL;
 }
 
+/* Undo setup: detach pg (as the reader does before unmapping), unmap, free. */
+static void teardown(const uint8_t *m, size_t size, sf_paging *pg)
+{
+    sf_paging_detach(pg);
+    munmap((void *)m, size);
+    sf_paging_free(pg);
+}
+
 TEST(paging_maps_ahead_and_releases_behind)
 {
     size_t size;
@@ -90,9 +98,7 @@ TEST(paging_maps_ahead_and_releases_behind)
 #ifdef MADV_POPULATE_READ
     T_EQ_INT(rss_kib(m), 4 * 1024);
 #endif
-    sf_paging_detach(pg);
-    munmap((void *)m, size);
-    sf_paging_free(pg);
+    teardown(m, size, pg);
 }
 
 TEST(paging_never_waits_and_forgets_a_detached_map)
@@ -149,9 +155,7 @@ TEST(paging_reader_releases_what_lags)
     T_EQ_INT(pg->rel, SF_PAGING_LAG + MIB);
     sf_paging_work(pg);
     T_EQ_INT(pg->rel, 2 * SF_PAGING_LAG);
-    sf_paging_detach(pg);
-    munmap((void *)m, size);
-    sf_paging_free(pg);
+    teardown(m, size, pg);
 }
 
 static _Atomic int holder_has_lock;
@@ -185,7 +189,5 @@ TEST(paging_reader_waits_out_the_other_threads_work)
         T_EQ_INT(pg->rel, SF_PAGING_LAG + 2 * MIB);
         pthread_join(th, NULL);
     }
-    sf_paging_detach(pg);
-    munmap((void *)m, size);
-    sf_paging_free(pg);
+    teardown(m, size, pg);
 }
